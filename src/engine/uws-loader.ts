@@ -7,7 +7,7 @@
 import createDebug from "debug";
 import type * as UWS from "uWebSockets.js";
 
-const debug = createDebug("hyperio:uws-loader");
+const debug = createDebug("hyperio:engine:uws-loader");
 
 /** Environment switch that lets hyperio run on the uWS JS shim (slow; for odd platforms only). */
 export const ALLOW_SHIM_ENV = "HYPERIO_ALLOW_UWS_SHIM";
