@@ -1,0 +1,14 @@
+// Engine.IO v4 polling payloads: records joined by 0x1E, binary records as "b" + base64.
+#pragma once
+#include <node_api.h>
+
+namespace hyperio {
+
+// scanRecords(bytes, maxRecords, maxRecordBytes) -> Uint32Array of record end offsets
+napi_value ScanRecords(napi_env env, napi_callback_info info);
+// decodePayload(bytes, maxRecords, maxRecordBytes) -> Array<string | Buffer>
+napi_value DecodePayload(napi_env env, napi_callback_info info);
+// encodePayload(packets: Array<string | ArrayBufferView | ArrayBuffer>) -> Buffer
+napi_value EncodePayload(napi_env env, napi_callback_info info);
+
+}  // namespace hyperio

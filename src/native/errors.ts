@@ -1,0 +1,46 @@
+// The one place where the native addon's error codes and messages live. The addon builds
+// its errors through createNativeError (registered at load), so an error thrown by C++ and
+// one thrown by the TypeScript twin are the same class with the same code and message.
+
+/** Stable `code` values of errors thrown by src/native functions (native or twin). */
+export const NativeErrorCode = {
+  BAD_ARGUMENT: "ERR_HYPERIO_BAD_ARGUMENT",
+  BAD_BASE64: "ERR_HYPERIO_BAD_BASE64",
+  TOO_MANY_RECORDS: "ERR_HYPERIO_TOO_MANY_RECORDS",
+  RECORD_TOO_LARGE: "ERR_HYPERIO_RECORD_TOO_LARGE",
+  OUTPUT_TOO_LARGE: "ERR_HYPERIO_OUTPUT_TOO_LARGE",
+  BAD_PACKET_TYPE: "ERR_HYPERIO_BAD_PACKET_TYPE",
+  BAD_ATTACHMENTS: "ERR_HYPERIO_BAD_ATTACHMENTS",
+  TOO_MANY_ATTACHMENTS: "ERR_HYPERIO_TOO_MANY_ATTACHMENTS",
+  BAD_ACK_ID: "ERR_HYPERIO_BAD_ACK_ID",
+} as const;
+
+export type NativeErrorCode = (typeof NativeErrorCode)[keyof typeof NativeErrorCode];
+
+const MESSAGES: Record<NativeErrorCode, string> = {
+  ERR_HYPERIO_BAD_ARGUMENT: "invalid argument",
+  ERR_HYPERIO_BAD_BASE64: "invalid base64 in binary record",
+  ERR_HYPERIO_TOO_MANY_RECORDS: "too many records in payload",
+  ERR_HYPERIO_RECORD_TOO_LARGE: "payload record too large",
+  ERR_HYPERIO_OUTPUT_TOO_LARGE: "encoded payload too large",
+  ERR_HYPERIO_BAD_PACKET_TYPE: "unknown packet type",
+  ERR_HYPERIO_BAD_ATTACHMENTS: "illegal attachments",
+  ERR_HYPERIO_TOO_MANY_ATTACHMENTS: "too many attachments",
+  ERR_HYPERIO_BAD_ACK_ID: "illegal ack id",
+};
+
+/** Error thrown by every src/native function on bad input; `code` is stable. */
+export class NativeCodecError extends Error {
+  readonly code: NativeErrorCode;
+  constructor(code: NativeErrorCode, detail?: string) {
+    const base = MESSAGES[code] ?? "native codec error";
+    super(detail === undefined ? base : `${base}: ${detail}`);
+    this.name = "NativeCodecError";
+    this.code = code;
+  }
+}
+
+/** Factory shared by the twin and the addon (which calls it with a code and an optional detail). */
+export function createNativeError(code: NativeErrorCode, detail?: string): NativeCodecError {
+  return new NativeCodecError(code, detail);
+}

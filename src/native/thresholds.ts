@@ -1,0 +1,33 @@
+// Input sizes from which the native addon beats its twin by the hot-path bar (>= 1.5x),
+// measured with `npx tsx bench/native-codec.bench.ts` (Node 20, x86-64 with SSSE3; medians,
+// best of two rounds). Below them, crossing into C++ (~100-150 ns more fixed cost than the
+// twin per call) costs more than it saves: call `twin.<fn>` instead.
+//
+// Infinity means the native version never reached the bar on its target workload: keep it
+// off the hot path (it stays exported, tested and fuzzed for the day it does).
+
+/**
+ * decodePayload: polling body length in bytes. From 1 KiB native is 1.8-2.4x faster on
+ * text records and 2.8-16x on binary ones (and 1.5-7.6x faster than upstream
+ * engine.io-parser from 4 KiB); bodies of many small records gain 1.3-1.4x (never slower).
+ * At 125 B it is a tie (0.96-1.18x).
+ */
+export const NATIVE_MIN_BYTES_DECODE_PAYLOAD = 1024;
+
+/**
+ * scanRecords: never on the hot path. It wins only on bodies of many small records
+ * (2.4-4.8x from 4 KiB) and loses on few records (0.6-1.0x), and decodePayload does the
+ * whole job in one crossing anyway.
+ */
+export const NATIVE_MIN_BYTES_SCAN_RECORDS = Infinity;
+
+/**
+ * encodePayload: total bytes of *binary* packets in the batch. Binary is base64-encoded
+ * straight into the output (1.7x at 64 KiB, 1.8x at 1 MiB; 1.3x at 4 KiB); text-only
+ * batches stay on the twin (0.5-0.7x for one big string: Node's own UTF-8 writer is faster
+ * than copying the string out of V8; 1.1-1.6x for many small strings).
+ */
+export const NATIVE_MIN_BYTES_ENCODE_PAYLOAD = 64 * 1024;
+
+/** scanPacketHeader: never (0.4-0.6x at every size: the header is a few bytes, the crossing is not free). */
+export const NATIVE_MIN_BYTES_SCAN_PACKET_HEADER = Infinity;

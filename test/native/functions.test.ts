@@ -1,0 +1,233 @@
+// One suite, run against the addon and the twin: behaviour, limits and error codes of
+// every function exported by src/native.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as eioParser from "engine.io-parser";
+import { Decoder as SioDecoder } from "socket.io-parser";
+import { NativeCodecError, NativeErrorCode } from "../../src/native/errors";
+import { PACKET_HEADER_SLOTS } from "../../src/native/types";
+import { impls } from "./impls";
+
+const SEP = "\x1e";
+const MAX = 0xffffffff;
+
+function expectCode(fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof NativeCodecError, `expected NativeCodecError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
+
+function upstreamEncode(packets: Array<{ type: "message"; data: string | Buffer }>): string {
+  let out = "";
+  eioParser.encodePayload(packets as never, (s: string) => (out = s));
+  return out;
+}
+
+for (const impl of impls) {
+  const { scanRecords, decodePayload, encodePayload, scanPacketHeader } = impl.fns;
+
+  describe(`${impl.name}: scanRecords`, { skip: impl.skip }, () => {
+    test("ends of every record", () => {
+      assert.deepEqual([...scanRecords(Buffer.from(`4a${SEP}4bc${SEP}`), 10, 100)], [2, 6, 7]);
+      assert.deepEqual([...scanRecords(Buffer.alloc(0), 1, 0)], [0]);
+      assert.deepEqual([...scanRecords(Buffer.from(SEP + SEP), 3, 0)], [0, 1, 2]);
+    });
+    test("accepts Uint8Array and ArrayBuffer", () => {
+      const b = Buffer.from(`xx4a${SEP}4`);
+      assert.deepEqual([...scanRecords(new Uint8Array(b.buffer, b.byteOffset + 2, b.length - 2), 9, 9)], [2, 4]);
+      assert.deepEqual([...scanRecords(new Uint8Array([0x34, 0x1e]).buffer, 9, 9)], [1, 2]);
+    });
+    test("limits: count then size, left to right", () => {
+      expectCode(() => scanRecords(Buffer.from(`1${SEP}2${SEP}3`), 2, 10), NativeErrorCode.TOO_MANY_RECORDS);
+      expectCode(() => scanRecords(Buffer.from(`1${SEP}22${SEP}3`), 3, 1), NativeErrorCode.RECORD_TOO_LARGE);
+      expectCode(() => scanRecords(Buffer.from("12"), 1, 1), NativeErrorCode.RECORD_TOO_LARGE);
+      expectCode(() => scanRecords(Buffer.from("1"), 0, 1), NativeErrorCode.TOO_MANY_RECORDS);
+      // the big record comes first: size breaks before the count does
+      expectCode(() => scanRecords(Buffer.from(`1234${SEP}1${SEP}1`), 2, 3), NativeErrorCode.RECORD_TOO_LARGE);
+      assert.deepEqual([...scanRecords(Buffer.from(`123${SEP}1`), 2, 3)], [3, 5]);
+    });
+    test("huge body with no separator is refused without scanning it all", () => {
+      expectCode(() => scanRecords(Buffer.alloc(4 << 20, 0x41), 16, 1024), NativeErrorCode.RECORD_TOO_LARGE);
+    });
+    test("bad arguments", () => {
+      for (const bad of [undefined, null, "4a", [1], new Uint16Array(2), new DataView(new ArrayBuffer(2))]) {
+        expectCode(() => scanRecords(bad as never, 1, 1), NativeErrorCode.BAD_ARGUMENT);
+      }
+      for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 32, "1", undefined, 1n]) {
+        expectCode(() => scanRecords(Buffer.from("4"), bad as never, 1), NativeErrorCode.BAD_ARGUMENT);
+        expectCode(() => scanRecords(Buffer.from("4"), 1, bad as never), NativeErrorCode.BAD_ARGUMENT);
+      }
+    });
+  });
+
+  describe(`${impl.name}: decodePayload`, { skip: impl.skip }, () => {
+    test("text and binary records", () => {
+      const body = Buffer.from(`4hello${SEP}bAQID${SEP}2${SEP}4é😀${SEP}b${SEP}`);
+      const out = decodePayload(body, 10, 100);
+      assert.deepEqual(out, ["4hello", Buffer.from([1, 2, 3]), "2", "4é😀", Buffer.alloc(0), ""]);
+      assert.ok(Buffer.isBuffer(out[1]));
+    });
+    test("matches engine.io-parser on valid payloads", () => {
+      const packets = [
+        { type: "message" as const, data: "héllo" },
+        { type: "message" as const, data: Buffer.from([0, 255, 3, 4]) },
+        { type: "message" as const, data: "x".repeat(5000) },
+      ];
+      const wire = upstreamEncode(packets);
+      const ours = decodePayload(Buffer.from(wire, "utf8"), 10, MAX);
+      const theirs = eioParser.decodePayload(wire, "nodebuffer");
+      assert.equal(ours.length, theirs.length);
+      ours.forEach((record, i) => {
+        if (typeof record === "string") assert.equal("4" + String(theirs[i].data), record);
+        else assert.deepEqual(record, theirs[i].data);
+      });
+    });
+    test("invalid UTF-8 becomes U+FFFD as in Buffer#toString", () => {
+      const body = Buffer.from([0x34, 0xff, 0xc3, 0x1e, 0x34, 0xe2, 0x82]);
+      assert.deepEqual(decodePayload(body, 4, 10), [body.subarray(0, 3).toString(), body.subarray(4).toString()]);
+    });
+    test("base64: padded, unpadded, strict", () => {
+      assert.deepEqual(decodePayload(Buffer.from("bQQ=="), 1, 9), [Buffer.from("A")]);
+      assert.deepEqual(decodePayload(Buffer.from("bQQ"), 1, 9), [Buffer.from("A")]);
+      assert.deepEqual(decodePayload(Buffer.from("bQUI="), 1, 9), [Buffer.from("AB")]);
+      assert.deepEqual(decodePayload(Buffer.from("bQUI"), 1, 9), [Buffer.from("AB")]);
+      assert.deepEqual(decodePayload(Buffer.from("b+/+/"), 1, 9), [Buffer.from("+/+/", "base64")]);
+      for (const bad of ["bQ", "bQQ=", "bQ===", "b=QQ=", "bQ=Q=", "bQUJD===", "bQU I", "bQU-_", "bQUJDR", "b====", "bQUJDRA=a"]) {
+        expectCode(() => decodePayload(Buffer.from(bad), 1, 99), NativeErrorCode.BAD_BASE64);
+      }
+    });
+    test("limits are checked before decoding", () => {
+      expectCode(() => decodePayload(Buffer.from(`b!!${SEP}4${SEP}4`), 2, 99), NativeErrorCode.TOO_MANY_RECORDS);
+      expectCode(() => decodePayload(Buffer.from(`b!!${SEP}4444`), 2, 3), NativeErrorCode.RECORD_TOO_LARGE);
+      expectCode(() => decodePayload(Buffer.from(`b!!${SEP}444`), 2, 3), NativeErrorCode.BAD_BASE64);
+    });
+  });
+
+  describe(`${impl.name}: encodePayload`, { skip: impl.skip }, () => {
+    test("joins strings and base64 binary like engine.io-parser", () => {
+      const bin = Buffer.from([1, 2, 3, 250]);
+      const out = encodePayload(["4hello", bin, "2", "4é😀"]);
+      assert.ok(Buffer.isBuffer(out));
+      const expected = upstreamEncode([
+        { type: "message", data: "hello" },
+        { type: "message", data: bin },
+      ]) + SEP + "2" + SEP + "4é😀";
+      assert.equal(out.toString("utf8"), expected);
+    });
+    test("every binary view kind, empty list, empty parts", () => {
+      const u8 = new Uint8Array([9, 8, 7, 6, 5]).subarray(1, 4);
+      const f64 = new Float64Array([1.5]);
+      const ab = new Uint8Array([1, 2]).buffer;
+      const dv = new DataView(new Uint8Array([0, 1, 2, 3]).buffer, 1, 2);
+      const out = encodePayload([u8, f64, ab, dv, "", Buffer.alloc(0)]).toString();
+      const b64 = (x: Uint8Array) => "b" + Buffer.from(x).toString("base64");
+      assert.equal(out, [b64(new Uint8Array([8, 7, 6])), b64(new Uint8Array(f64.buffer)), b64(new Uint8Array([1, 2])), b64(new Uint8Array([1, 2])), "", "b"].join(SEP));
+      assert.deepEqual(encodePayload([]), Buffer.alloc(0));
+      assert.deepEqual(encodePayload([""]), Buffer.alloc(0));
+    });
+    test("lone surrogates and NULs encode as Buffer.from does", () => {
+      for (const s of ["\ud800", "a\udc00b", "\0x\0", "😀".repeat(600), "x".repeat(1023), "é".repeat(700)]) {
+        assert.deepEqual(encodePayload([s]), Buffer.from(s, "utf8"));
+        assert.deepEqual(encodePayload([s, s]), Buffer.from(s + SEP + s, "utf8"));
+      }
+    });
+    test("round trip through decodePayload", () => {
+      const packets = ["4a", Buffer.from("zz"), "4" + "é".repeat(3000), Buffer.alloc(70000, 7)];
+      assert.deepEqual(decodePayload(encodePayload(packets), 10, MAX), packets);
+    });
+    test("hostile index getters (re-entry, detaching a buffer) cannot break it", () => {
+      const ab = new ArrayBuffer(3000);
+      const packets: unknown[] = [new Uint8Array(ab), "4x".repeat(600)];
+      Object.defineProperty(packets, 2, {
+        enumerable: true,
+        get() {
+          encodePayload(["4" + "y".repeat(5000), Buffer.alloc(9000)]); // nested call on the same thread
+          structuredClone(ab, { transfer: [ab] }); // detaches packets[0]
+          return "4z";
+        },
+      });
+      const out = encodePayload(packets as never);
+      assert.ok(Buffer.isBuffer(out));
+      assert.ok(out.toString().endsWith("\x1e4z"));
+    });
+    test("bad arguments", () => {
+      for (const bad of [undefined, "4a", Buffer.from("x"), { length: 1, 0: "4" }]) {
+        expectCode(() => encodePayload(bad as never), NativeErrorCode.BAD_ARGUMENT);
+      }
+      for (const bad of [null, undefined, 1, {}, [], Symbol("s"), 1n]) {
+        expectCode(() => encodePayload(["4", bad] as never), NativeErrorCode.BAD_ARGUMENT);
+      }
+      // eslint-disable-next-line no-sparse-arrays
+      expectCode(() => encodePayload(["4", , "4"] as never), NativeErrorCode.BAD_ARGUMENT);
+      const huge: unknown[] = ["4"];
+      huge.length = 2 ** 32 - 1; // sparse: fails at the first hole, sizes nothing by length
+      expectCode(() => encodePayload(huge as never), NativeErrorCode.BAD_ARGUMENT);
+    });
+  });
+
+  describe(`${impl.name}: scanPacketHeader`, { skip: impl.skip }, () => {
+    const out = new Float64Array(PACKET_HEADER_SLOTS);
+    const scan = (input: string | Uint8Array, max = 10) => {
+      scanPacketHeader(input, max, out);
+      return [...out];
+    };
+    test("fields", () => {
+      //                       type att nspS nspE id  data
+      assert.deepEqual(scan("2[\"a\"]"), [2, 0, -1, -1, -1, 1]);
+      assert.deepEqual(scan("0"), [0, 0, -1, -1, -1, 1]);
+      assert.deepEqual(scan("1/chat,"), [1, 0, 1, 6, -1, 7]);
+      assert.deepEqual(scan("2/chat,12[1]"), [2, 0, 1, 6, 12, 9]);
+      assert.deepEqual(scan("312[]"), [3, 0, -1, -1, 12, 3]);
+      assert.deepEqual(scan("52-/x,7[{}]"), [5, 2, 3, 5, 7, 7]);
+      assert.deepEqual(scan("61-[]"), [6, 1, -1, -1, -1, 3]);
+      assert.deepEqual(scan("0/admin"), [0, 0, 1, 7, -1, 7]);
+      assert.deepEqual(scan("3007"), [3, 0, -1, -1, 7, 4]);
+      assert.deepEqual(scan("2999999999999999[]"), [2, 0, -1, -1, 999999999999999, 16]);
+    });
+    test("bytes give byte offsets, strings give UTF-16 offsets", () => {
+      assert.deepEqual(scan(Buffer.from("2/é,1[]")), [2, 0, 1, 4, 1, 6]);
+      assert.deepEqual(scan("2/é,1[]"), [2, 0, 1, 3, 1, 5]);
+      assert.deepEqual(scan(new Uint8Array(Buffer.from("4\"x\""))), [4, 0, -1, -1, -1, 1]);
+      const long = "2/" + "n".repeat(5000) + ",3[]";
+      assert.deepEqual(scan(long), [2, 0, 1, 5002, 3, 5004]);
+      assert.deepEqual(scan(Buffer.from(long)), [2, 0, 1, 5002, 3, 5004]);
+    });
+    test("agrees with socket.io-parser on valid packets", () => {
+      for (const wire of ['2["ev",1]', '2/chat,["ev"]', '3/a,5[1]', '31[]', '0/x,{"t":1}', '0{}', '1/nsp,', '4"err"', '2/é,9["é"]']) {
+        let decoded: { type: number; nsp: string; id?: number } | undefined;
+        const decoder = new SioDecoder();
+        decoder.on("decoded", (p: typeof decoded) => (decoded = p));
+        decoder.add(wire);
+        const [type, , nspStart, nspEnd, id, dataStart] = scan(wire);
+        assert.ok(decoded);
+        assert.equal(type, decoded.type);
+        assert.equal(nspStart < 0 ? "/" : wire.slice(nspStart, nspEnd), decoded.nsp);
+        assert.equal(id < 0 ? undefined : id, decoded.id);
+        assert.ok(dataStart <= wire.length);
+      }
+    });
+    test("errors", () => {
+      for (const bad of ["", "7", "a", "-", "/"]) expectCode(() => scan(bad), NativeErrorCode.BAD_PACKET_TYPE);
+      for (const bad of ["5", "5-", "50-[]", "5a-", "5 1-", "51", "599999999999-", "6-1-"]) {
+        expectCode(() => scan(bad), NativeErrorCode.BAD_ATTACHMENTS);
+      }
+      expectCode(() => scan("511-[]"), NativeErrorCode.TOO_MANY_ATTACHMENTS);
+      expectCode(() => scan("59999999999-[]"), NativeErrorCode.TOO_MANY_ATTACHMENTS);
+      assert.deepEqual(scan("511-[]", 11), [5, 11, -1, -1, -1, 4]);
+      expectCode(() => scan("21000000000000000[]"), NativeErrorCode.BAD_ACK_ID);
+      expectCode(() => scan("2/a," + "9".repeat(1000)), NativeErrorCode.BAD_ACK_ID);
+      expectCode(() => scan(Buffer.alloc(0)), NativeErrorCode.BAD_PACKET_TYPE);
+    });
+    test("bad arguments", () => {
+      for (const bad of [undefined, 4, [1], new Uint16Array(1)]) {
+        expectCode(() => scanPacketHeader(bad as never, 10, out), NativeErrorCode.BAD_ARGUMENT);
+      }
+      expectCode(() => scanPacketHeader("2", -1, out), NativeErrorCode.BAD_ARGUMENT);
+      for (const bad of [undefined, new Float64Array(5), new Float32Array(6), [0, 0, 0, 0, 0, 0]]) {
+        expectCode(() => scanPacketHeader("2", 10, bad as never), NativeErrorCode.BAD_ARGUMENT);
+      }
+    });
+  });
+}
