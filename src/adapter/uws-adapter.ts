@@ -1,0 +1,391 @@
+// The adapter used on the uWS backend: rooms are uWS topics, so one `engine.publish` hands a
+// broadcast to every WebSocket subscriber in C++ instead of one JS call per socket.
+//
+// Topics. Each socket of namespace N, while connected, subscribes (through its engine
+// socket, which re-applies topics when it upgrades to WebSocket) to
+//   - the namespace topic   `<len(N)>N\x1e`        (whole-namespace broadcasts), and
+//   - one topic per room R  `<len(N)>N\x1fR`       (except its own-id room: a one-member
+//     topic per socket would cost uWS memory and buys nothing, a direct write is as cheap).
+// The length prefix keeps topics of different namespaces apart whatever characters names
+// contain.
+//
+// What the pinned uWS binary does (measured with two raw clients, see the report):
+//   - `publish` is deferred: messages are queued per subscriber and drained at the end of
+//     the event-loop iteration, but a direct `ws.send` first drains the queue of that
+//     socket, so per-socket order between published and directly-sent frames holds.
+//   - the subscriber set is captured at publish time: unsubscribe-before-publish excludes.
+//   - a subscriber that drops its LAST topic loses the messages still queued for it. The
+//     namespace topic is therefore kept until the socket leaves the namespace, so it always
+//     anchors the socket while other topics come and go.
+//
+// Delivering each recipient exactly once when a broadcast names several rooms or `except`:
+// we publish to ONE topic T (the namespace topic when no room is named, else the largest
+// named room) and write individually to the recipients T does not cover: members of the
+// other named rooms that are not in T, and recipients still on long-polling (they are not
+// uWS subscribers). Excluded sockets inside T are handled by, in order of preference:
+//   1. none excluded              -> engine.publish(T)
+//   2. exactly one excluded        -> that socket's publishFromSelf(T) (uWS ws.publish skips
+//                                     the publisher; this is socket.broadcast.emit)
+//   3. a few excluded (at most MAX_EXCLUDED_FRACTION of T), each anchored by another topic
+//                                  -> unsubscribe them from T, publish, resubscribe (valid
+//                                     because the subscriber set is captured at publish)
+//   4. otherwise                   -> subscribe T's WebSocket recipients to a temporary
+//                                     topic, publish, unsubscribe them (anchored by the
+//                                     namespace topic).
+// Measured (test/socketio/tools/measure-fanout.ts, 500 WebSocket clients in another process,
+// 200 broadcasts of 100 B, server CPU per delivery): publish ~300 ns (io.emit, to(room),
+// except 4 sockets via case 3, socket.broadcast via case 2); a temporary topic per broadcast
+// (subscribe every recipient, publish, unsubscribe) ~880 ns, hence only case 4; half the
+// namespace excluded (case 3) ~1600 ns and 80% excluded (case 4) ~2800 ns per delivery,
+// both dominated by the per-excluded-socket work and still well under the last option: one engine
+// write per recipient (the in-memory path) ~6000 ns, hence never that for WebSocket
+// recipients unless T is an own-id room (no topic).
+//
+// Acknowledged broadcasts (broadcastWithAck) register an ack per recipient anyway, so they
+// take the in-memory path. `volatile`: polling recipients whose transport is not writable
+// are skipped as in memory; WebSocket subscribers are left to uWS, which skips a subscriber
+// over its backpressure limit (engine option) and reports it there.
+import createDebug from "debug";
+import { Adapter } from "./in-memory-adapter";
+import { SessionStore } from "./session-store";
+import { recoveryWindow } from "./session-aware-adapter";
+import type { AdapterSocket, BroadcastOptions, PrivateSessionId, Room, Session, SessionToPersist, SocketId } from "./types";
+
+const debug = createDebug("hyperio:uws-adapter");
+
+/** Below this many members a topic is not worth a publish: write directly. */
+const MIN_PUBLISH_MEMBERS = 2;
+
+/**
+ * Case 3 above applies while excluded members are at most this fraction of T; past it,
+ * case 4. From the measurements in the header: unsubscribing + resubscribing one excluded
+ * socket costs about what subscribing + unsubscribing one recipient does, so case 3 wins
+ * while the excluded are fewer than the recipients.
+ */
+const MAX_EXCLUDED_FRACTION = 0.5;
+
+interface Frame {
+  data: string | Buffer;
+  isBinary: boolean;
+}
+
+interface TopicSocket extends AdapterSocket {
+  readonly conn: {
+    readonly transport: { name: string; writable: boolean };
+    readonly readyState: string;
+    subscribe?(topic: string): unknown;
+    unsubscribe?(topic: string): unknown;
+    publishFromSelf?(topic: string, data: string | Buffer, isBinary: boolean): unknown;
+    on(ev: string, fn: (...args: any[]) => void): unknown;
+    removeListener(ev: string, fn: (...args: any[]) => void): unknown;
+  };
+}
+
+/**
+ * Adapter that maps rooms onto uWS topics; chosen automatically when the engine supports
+ * publish (uWS backend) and no `adapter` option is given.
+ *
+ * @example
+ * const io = new Server(); // uWS backend -> UwsAdapter
+ * io.listen(3000);
+ * io.to("news").emit("headline", "..."); // one engine.publish for all WebSocket members
+ */
+export class UwsAdapter extends Adapter {
+  private readonly prefix: string;
+  private readonly nspTopic: string;
+  /** Topic of case 4, subscribed and unsubscribed within one broadcast. */
+  private readonly tempTopic: string;
+  private readonly topics = new Map<Room, string>();
+  /** Sockets of this namespace not (yet) on a WebSocket transport: publish misses them. */
+  private readonly polling = new Set<SocketId>();
+  private readonly upgradeListeners = new Map<SocketId, () => void>();
+
+  constructor(nsp: any) {
+    super(nsp);
+    this.prefix = String(nsp.name.length) + nsp.name;
+    this.nspTopic = this.prefix + "\x1e";
+    this.tempTopic = this.prefix + "\x1d";
+  }
+
+  /** The uWS topic of a room. */
+  topicOf(room: Room): string {
+    let topic = this.topics.get(room);
+    if (topic === undefined) {
+      topic = this.prefix + "\x1f" + room;
+      this.topics.set(room, topic);
+    }
+    return topic;
+  }
+
+  private get engine(): { publish?(t: string, d: string | Buffer, b: boolean): boolean; supportsPublish?: boolean } | undefined {
+    return this.nsp.server.engine;
+  }
+
+  private localSocket(id: SocketId): TopicSocket | undefined {
+    return (this.nsp.sockets.get(id) ?? this.nsp._preConnectSockets?.get(id)) as TopicSocket | undefined;
+  }
+
+  override addAll(id: SocketId, rooms: Set<Room>): void {
+    const isNew = !this.sids.has(id);
+    const before = this.sids.get(id);
+    const added: Room[] = [];
+    for (const room of rooms) if (!before?.has(room)) added.push(room);
+    super.addAll(id, rooms);
+    const socket = this.localSocket(id);
+    const conn = socket?.conn;
+    if (!conn?.subscribe || conn.readyState === "closed") return;
+    if (isNew) this.track(socket!);
+    for (const room of added) if (room !== id) conn.subscribe(this.topicOf(room));
+  }
+
+  override del(id: SocketId, room: Room): void {
+    const wasMember = this.rooms.get(room)?.has(id) ?? false;
+    super.del(id, room);
+    if (!wasMember || room === id) return;
+    const conn = this.localSocket(id)?.conn;
+    if (conn?.unsubscribe && conn.readyState !== "closed") conn.unsubscribe(this.topicOf(room));
+    this.forgetTopicIfEmpty(room);
+  }
+
+  override delAll(id: SocketId): void {
+    const joined = this.sids.get(id);
+    const socket = this.localSocket(id);
+    const conn = socket?.conn;
+    if (joined && conn?.unsubscribe && conn.readyState !== "closed") {
+      for (const room of joined) if (room !== id) conn.unsubscribe(this.topicOf(room));
+      // Last: the namespace topic anchors the socket while its other topics go.
+      conn.unsubscribe(this.nspTopic);
+    }
+    this.untrack(id, socket);
+    super.delAll(id);
+    if (joined) for (const room of joined) this.forgetTopicIfEmpty(room);
+  }
+
+  private forgetTopicIfEmpty(room: Room): void {
+    if (!this.rooms.has(room)) this.topics.delete(room);
+  }
+
+  /** Starts following a socket: namespace topic, and whether publish reaches it. */
+  private track(socket: TopicSocket): void {
+    const conn = socket.conn;
+    conn.subscribe!(this.nspTopic);
+    if (conn.transport.name !== "websocket") {
+      this.polling.add(socket.id);
+      const onUpgrade = () => {
+        this.polling.delete(socket.id);
+        this.upgradeListeners.delete(socket.id);
+        conn.removeListener("upgrade", onUpgrade);
+      };
+      this.upgradeListeners.set(socket.id, onUpgrade);
+      conn.on("upgrade", onUpgrade);
+    }
+  }
+
+  private untrack(id: SocketId, socket: TopicSocket | undefined): void {
+    this.polling.delete(id);
+    const onUpgrade = this.upgradeListeners.get(id);
+    if (onUpgrade) {
+      this.upgradeListeners.delete(id);
+      socket?.conn.removeListener("upgrade", onUpgrade);
+    }
+  }
+
+  /** Whether a socket is reached by a publish to a topic it subscribes to. */
+  private onWebSocket(id: SocketId): boolean {
+    if (!this.polling.has(id)) return true;
+    const socket = this.localSocket(id);
+    if (socket && socket.conn.transport.name === "websocket") {
+      // upgraded without us seeing the event yet: the engine applies topics on upgrade.
+      this.untrack(id, socket);
+      return true;
+    }
+    return false;
+  }
+
+  override broadcast(packet: any, opts: BroadcastOptions): void {
+    const engine = this.engine;
+    if (!engine?.supportsPublish || typeof engine.publish !== "function") {
+      return super.broadcast(packet, opts);
+    }
+    const writeOpts = this.writeOptions(opts);
+    packet.nsp = this.nsp.name;
+    const encoded = this.encoder.encode(packet);
+    const frames = toFrames(encoded);
+    const except = this.computeExceptSids(opts.except);
+    const named = opts.rooms;
+
+    // T: the topic we publish to, and its members.
+    let topicRoom: Room | undefined;
+    let members: Set<SocketId> | Map<SocketId, Set<Room>> | undefined;
+    if (named.size === 0) {
+      members = this.sids;
+    } else {
+      for (const room of named) {
+        const m = this.rooms.get(room);
+        if (m && (!members || m.size > members.size)) {
+          members = m;
+          topicRoom = room;
+        }
+      }
+    }
+    if (!members) return; // no named room has members
+
+    const published = members.size >= MIN_PUBLISH_MEMBERS && this.publishExcluding(topicRoom, members, except, frames);
+
+    const outgoing = this.nsp._outgoingListenerSockets as Set<AdapterSocket> | undefined;
+    const write = (socket: AdapterSocket) => {
+      if (outgoing?.has(socket)) socket.notifyOutgoingListeners?.(packet);
+      socket.client.writeToEngine(encoded, writeOpts);
+    };
+
+    if (!published) {
+      this.apply(opts, write);
+      return;
+    }
+    debug("published %s to %s", packet.type, topicRoom ?? "<namespace>");
+    // Sockets T reached through uWS still need their outgoing listeners.
+    if (outgoing && outgoing.size) {
+      for (const socket of outgoing) {
+        if (members.has(socket.id) && !except.has(socket.id) && this.onWebSocket(socket.id)) {
+          socket.notifyOutgoingListeners?.(packet);
+        }
+      }
+    }
+    const sockets: Map<SocketId, AdapterSocket> = this.nsp.sockets;
+    // T's members that publish missed: the polling ones. Walk whichever set is smaller, so
+    // a small room does not pay for every polling socket of the namespace.
+    const pollingIds = this.polling.size <= members.size ? this.polling : members.keys();
+    for (const id of pollingIds) {
+      if (!this.polling.has(id) || !members.has(id) || except.has(id) || this.onWebSocket(id)) continue;
+      const socket = sockets.get(id);
+      if (socket) write(socket);
+    }
+    // Recipients outside T: members of the other named rooms, each once.
+    if (named.size > 1) {
+      const visited = new Set<SocketId>();
+      for (const room of named) {
+        if (room === topicRoom) continue;
+        const m = this.rooms.get(room);
+        if (!m) continue;
+        for (const id of m) {
+          if (members.has(id) || except.has(id) || visited.has(id)) continue;
+          visited.add(id);
+          const socket = sockets.get(id);
+          if (socket) write(socket);
+        }
+      }
+    }
+  }
+
+  /**
+   * Publishes `frames` to T's WebSocket subscribers minus `except` (cases 1-4 of the header).
+   * Returns false only when T has no topic (an own-id room): the caller then writes to every
+   * recipient individually.
+   */
+  private publishExcluding(
+    topicRoom: Room | undefined,
+    members: Set<SocketId> | Map<SocketId, Set<Room>>,
+    except: Set<SocketId>,
+    frames: Frame[],
+  ): boolean {
+    if (topicRoom !== undefined && this.sids.has(topicRoom)) return false; // own-id rooms have no topic
+    const topic = topicRoom === undefined ? this.nspTopic : this.topicOf(topicRoom);
+    const excluded: TopicSocket[] = [];
+    for (const id of except) {
+      if (!members.has(id) || !this.onWebSocket(id)) continue;
+      const socket = this.localSocket(id);
+      if (socket) excluded.push(socket);
+    }
+    if (excluded.length === 0) return this.publish(topic, frames);
+    if (excluded.length === 1 && excluded[0].conn.publishFromSelf) {
+      debug("publish to %s from the excluded socket %s", topic, excluded[0].id);
+      const conn = excluded[0].conn;
+      for (const frame of frames) conn.publishFromSelf!(topic, frame.data, frame.isBinary);
+      return true;
+    }
+    // Case 3 needs each excluded socket anchored by another topic while it is off T (see
+    // header); off a room topic the namespace topic anchors it, off the namespace topic a
+    // room topic must.
+    const anchored = topicRoom !== undefined || excluded.every((socket) => this.hasRoomTopic(socket.id));
+    if (anchored && excluded.length <= members.size * MAX_EXCLUDED_FRACTION) {
+      debug("publish to %s with %d sockets unsubscribed meanwhile", topic, excluded.length);
+      for (const socket of excluded) socket.conn.unsubscribe!(topic);
+      this.publish(topic, frames);
+      for (const socket of excluded) socket.conn.subscribe!(topic);
+      return true;
+    }
+    // Case 4: a temporary topic holding T's WebSocket recipients (each stays anchored by the
+    // namespace topic, so unsubscribing right after the publish loses nothing).
+    debug("publish to a temporary topic: %d of %d excluded", excluded.length, members.size);
+    let count = 0;
+    const recipients: TopicSocket[] = [];
+    for (const id of members.keys()) {
+      if (except.has(id) || !this.onWebSocket(id)) continue;
+      const socket = this.localSocket(id);
+      if (!socket?.conn.subscribe || socket.conn.readyState !== "open") continue;
+      recipients.push(socket);
+      socket.conn.subscribe(this.tempTopic);
+      count++;
+    }
+    if (count) this.publish(this.tempTopic, frames);
+    for (const socket of recipients) socket.conn.unsubscribe!(this.tempTopic);
+    return true;
+  }
+
+  /** Whether a socket subscribes to a room topic besides the namespace topic. */
+  private hasRoomTopic(id: SocketId): boolean {
+    const joined = this.sids.get(id);
+    if (!joined) return false;
+    for (const room of joined) if (room !== id) return true;
+    return false;
+  }
+
+  private publish(topic: string, frames: Frame[]): boolean {
+    const engine = this.engine!;
+    for (const frame of frames) {
+      // false means uWS had no subscriber or refused: nobody on WebSocket got it, and the
+      // polling recipients are written separately, so nothing is lost silently here.
+      engine.publish!(topic, frame.data, frame.isBinary);
+    }
+    return true;
+  }
+}
+
+/** Engine.IO WebSocket frames of an encoded Socket.IO packet: text gets the "4" message prefix. */
+function toFrames(encoded: any[]): Frame[] {
+  return encoded.map((chunk) =>
+    typeof chunk === "string"
+      ? { data: "4" + chunk, isBinary: false }
+      : { data: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), isBinary: true },
+  );
+}
+
+/**
+ * UwsAdapter with connection state recovery (offsets appended, sessions persisted), used on
+ * the uWS backend when `connectionStateRecovery` is set.
+ */
+export class SessionAwareUwsAdapter extends UwsAdapter {
+  private readonly store: SessionStore;
+
+  constructor(nsp: any) {
+    super(nsp);
+    this.store = new SessionStore(recoveryWindow(nsp));
+  }
+
+  override broadcast(packet: any, opts: BroadcastOptions): void {
+    if (SessionStore.isRecordable(packet, opts)) packet.data.push(this.store.record(packet.data, opts));
+    super.broadcast(packet, opts);
+  }
+
+  override persistSession(session: SessionToPersist): void {
+    this.store.persist(session);
+  }
+
+  override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
+    return Promise.resolve(this.store.restore(pid, offset));
+  }
+
+  override close(): void {
+    this.store.close();
+  }
+}

@@ -1,0 +1,216 @@
+// Client: one per Engine.IO session, the only bridge between the engine and namespaces.
+// Decodes incoming frames into packets routed to the socket of their namespace, and writes
+// encoded packets to the engine.
+//
+// Failure rules: a frame the decoder rejects closes this client only (`parse error`), never
+// the server; a packet for a namespace the client has not joined (other than CONNECT) is a
+// protocol violation and closes the client; a client that joins no namespace within
+// `connectTimeout` ms is closed so idle sessions cannot pile up.
+import createDebug from "debug";
+import type { EngineSocket } from "./engine-types";
+import { PacketType, type Decoder, type Encoder, type Packet } from "./parser-types";
+import type { Server } from "./server";
+import type { Socket } from "./socket";
+import type { DefaultEventsMap, EventsMap } from "./typed-events";
+
+const debug = createDebug("hyperio:client");
+
+/** Options of one write to the engine. */
+export interface WriteToEngineOptions {
+  preEncoded?: boolean;
+  volatile?: boolean;
+  compress?: boolean;
+  [key: string]: unknown;
+}
+
+/**
+ * The Socket.IO view of one Engine.IO session (`socket.client`).
+ *
+ * @example
+ * io.on("connection", (socket) => console.log(socket.client.conn.transport.name));
+ */
+export class Client<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> {
+  public readonly conn: EngineSocket & Record<string, any>;
+  /** The engine session id (sensitive: never shown to other clients). */
+  public readonly id: string;
+  private readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  private readonly encoder: Encoder;
+  private readonly decoder: Decoder;
+  private readonly sockets = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  private readonly nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** Namespaces with a CONNECT in progress: a second CONNECT for them is ignored. */
+  private readonly connecting = new Set<string>();
+  private connectTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineSocket) {
+    this.server = server;
+    this.conn = conn as EngineSocket & Record<string, any>;
+    this.id = conn.id;
+    this.encoder = server.encoder;
+    this.decoder = new server._parser.Decoder();
+    this.onData = this.onData.bind(this);
+    this.onDecoded = this.onDecoded.bind(this);
+    this.onError = this.onError.bind(this);
+    this.onClose = this.onClose.bind(this);
+    this.decoder.on("decoded", this.onDecoded);
+    conn.on("message", this.onData);
+    conn.on("error", this.onError);
+    conn.on("close", this.onClose);
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = undefined;
+      if (this.nsps.size === 0) {
+        debug("%s joined no namespace within connectTimeout, closing", this.id);
+        this.close();
+      }
+    }, server._connectTimeout);
+  }
+
+  /** The first HTTP request of the session. */
+  get request(): EngineSocket["request"] {
+    return this.conn.request;
+  }
+
+  private connect(name: string, auth: Record<string, unknown>): void {
+    if (this.server._nsps.has(name)) return this.doConnect(name, auth);
+    this.connecting.add(name);
+    this.server._checkNamespace(name, auth, (nsp) => {
+      this.connecting.delete(name);
+      if (this.closed) return;
+      if (nsp) return this.doConnect(name, auth);
+      debug("%s: no namespace %s", this.id, name);
+      this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
+    });
+  }
+
+  private doConnect(name: string, auth: Record<string, unknown>): void {
+    const nsp = this.server.of(name);
+    this.connecting.add(name);
+    nsp
+      ._add(this, auth, (socket) => {
+        this.sockets.set(socket.id, socket);
+        this.nsps.set(nsp.name, socket);
+        if (this.connectTimer) {
+          clearTimeout(this.connectTimer);
+          this.connectTimer = undefined;
+        }
+      })
+      .catch((err) => {
+        debug("%s: connecting to %s failed: %s", this.id, name, err);
+        this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Internal error" } });
+      })
+      .finally(() => this.connecting.delete(name));
+  }
+
+  /** @internal Disconnects every socket, then closes the connection. */
+  _disconnect(): void {
+    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    this.sockets.clear();
+    this.close();
+  }
+
+  /** @internal Called by a socket that left its namespace. */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.get(socket.id) !== socket) return;
+    this.sockets.delete(socket.id);
+    this.nsps.delete(socket.nsp.name);
+  }
+
+  /** Closes the underlying connection. */
+  private close(): void {
+    if (this.conn.readyState !== "open") return;
+    debug("%s: forcing close", this.id);
+    // Our reason first: an engine may emit its own "close" synchronously inside close().
+    this.onClose("forced server close");
+    this.conn.close();
+  }
+
+  /** @internal Encodes and writes a packet (or writes an already-encoded one). */
+  _packet(packet: Packet | unknown[], opts: WriteToEngineOptions = {}): void {
+    if (this.conn.readyState !== "open") {
+      debug("%s: not open, dropping packet", this.id);
+      return;
+    }
+    const encoded = opts.preEncoded ? (packet as unknown[]) : this.encoder.encode(packet as Packet);
+    this.writeToEngine(encoded as Array<string | Buffer>, opts);
+  }
+
+  /**
+   * Writes encoded frames (a packet's string then its binary attachments) to the engine.
+   * Volatile packets are dropped while the transport is not writable: that is their contract.
+   */
+  writeToEngine(encoded: Array<string | Buffer> | string | Buffer, opts: WriteToEngineOptions): void {
+    if (opts.volatile && !this.conn.transport.writable) {
+      debug("%s: transport not writable, volatile packet dropped", this.id);
+      return;
+    }
+    if (this.conn.readyState !== "open") return;
+    const frames = Array.isArray(encoded) ? encoded : [encoded];
+    for (const frame of frames) this.conn.write(frame, opts);
+  }
+
+  private onData(data: unknown): void {
+    try {
+      this.decoder.add(data);
+    } catch (err) {
+      debug("%s: invalid frame: %s", this.id, (err as Error).message);
+      this.onError(err as Error);
+    }
+  }
+
+  private onDecoded(packet: Packet): void {
+    const name = typeof packet.nsp === "string" ? packet.nsp : "/";
+    const socket = this.nsps.get(name);
+    if (!socket && packet.type === PacketType.CONNECT) {
+      if (this.connecting.has(name)) {
+        debug("%s: duplicate CONNECT for %s ignored", this.id, name);
+        return;
+      }
+      const auth = packet.data && typeof packet.data === "object" ? (packet.data as Record<string, unknown>) : {};
+      this.connect(name, auth);
+    } else if (socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
+      // Events wait a tick (listeners registered in the connection handler of a socket that
+      // connected in this same chunk). DISCONNECT does not: the engine may report the
+      // transport closing in this same tick, and the client's own reason must win.
+      if (packet.type === PacketType.DISCONNECT) socket._onpacket(packet);
+      else process.nextTick(() => socket._onpacket(packet));
+    } else if (!socket && this.connecting.has(name)) {
+      debug("%s: packet for %s before its CONNECT completed, ignored", this.id, name);
+    } else {
+      debug("%s: invalid packet type %s for %s", this.id, packet.type, name);
+      this.close();
+    }
+  }
+
+  /** A decoding error: report it to the sockets and close this connection ("parse error"). */
+  private onError(err: Error): void {
+    for (const socket of this.sockets.values()) socket._onerror(err);
+    if (this.conn.readyState === "open") {
+      this.onClose("parse error", err);
+      this.conn.close();
+    }
+  }
+
+  private onClose(reason: string, description?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    debug("%s closed: %s", this.id, reason);
+    this.conn.removeListener("message", this.onData);
+    this.conn.removeListener("error", this.onError);
+    this.conn.removeListener("close", this.onClose);
+    this.decoder.removeListener("decoded", this.onDecoded);
+    if (this.connectTimer) {
+      clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    }
+    for (const socket of [...this.sockets.values()]) socket._onclose(reason as any, description);
+    this.sockets.clear();
+    this.nsps.clear();
+    this.decoder.destroy();
+  }
+}

@@ -1,0 +1,49 @@
+// The part of the engine (src/engine, see docs/CONTRACTS.md "Engine") that the Socket.IO
+// layer relies on, written structurally so the server layer also binds to any engine.io-6
+// compatible server through `io.bind(engine)`.
+import type { EventEmitter } from "node:events";
+import type { IncomingHttpHeaders } from "node:http";
+
+/** The synchronous snapshot of the session's first HTTP request. */
+export interface EngineRequest {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  _query?: Record<string, any>;
+  remoteAddress?: string;
+  connection?: { remoteAddress?: string; encrypted?: boolean };
+  socket?: { remoteAddress?: string; encrypted?: boolean };
+}
+
+/** One Engine.IO session. */
+export interface EngineSocket extends EventEmitter {
+  readonly id: string;
+  readonly protocol: number;
+  readonly readyState: string;
+  readonly transport: { name: string; writable: boolean };
+  readonly request: EngineRequest;
+  readonly remoteAddress?: string;
+  write(data: string | Buffer, opts?: Record<string, any>, cb?: () => void): unknown;
+  close(discard?: boolean): unknown;
+  /** Topic fanout, uWS backend only (CONTRACTS.md). */
+  subscribe?(topic: string): unknown;
+  unsubscribe?(topic: string): unknown;
+  publishFromSelf?(topic: string, data: string | Buffer, isBinary: boolean): unknown;
+}
+
+/** An Engine.IO server. */
+export interface EngineServer extends EventEmitter {
+  readonly clientsCount?: number;
+  close(): unknown;
+  /** Whether `publish` reaches uWS WebSocket subscribers (uWS backend). */
+  readonly supportsPublish?: boolean;
+  publish?(topic: string, data: string | Buffer, isBinary: boolean): boolean;
+}
+
+/** What the Server needs to build an engine on each backend. */
+export interface EngineBackend {
+  /** An engine serving `opts.path` on a uWS App. */
+  forApp(app: any, opts: Record<string, any>): EngineServer;
+  /** An engine serving `opts.path` on a node:http server (node:http + ws backend). */
+  forHttp(httpServer: import("node:http").Server, opts: Record<string, any>): EngineServer;
+}

@@ -1,0 +1,86 @@
+// The request a session remembers: a plain snapshot, taken synchronously while the backend's
+// request object is still valid (a uWS HttpRequest dies when its handler returns), and then
+// valid forever. It mirrors the fields of Node's IncomingMessage that engine.io / socket.io
+// users read (`socket.request.headers`, `.url`, `._query`, `.connection.remoteAddress`).
+import type * as uWS from "uWebSockets.js";
+
+export type EngineHeaders = Record<string, string | string[] | undefined>;
+
+export interface EngineRequest {
+  method: string;
+  url: string;
+  /** Request headers with lower-case keys. */
+  headers: EngineHeaders;
+  /** Parsed query string (last value wins for repeated keys). */
+  _query: Record<string, string>;
+  remoteAddress: string;
+  connection: { remoteAddress: string; encrypted: boolean };
+  socket: { remoteAddress: string; encrypted: boolean };
+  /** Anything user code (allowRequest, middlewares) wants to attach. */
+  [key: string]: unknown;
+}
+
+/** Parses a raw query string ("a=1&b=2") without ever throwing on malformed escapes. */
+export function parseQuery(raw: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  // URLSearchParams tolerates bad percent-escapes (it leaves them verbatim).
+  for (const [k, v] of new URLSearchParams(raw)) out[k] = v;
+  return out;
+}
+
+/** Reads one header as a single string (first value if repeated). */
+export function firstHeader(headers: EngineHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function makeRequest(
+  method: string,
+  url: string,
+  query: string,
+  headers: EngineHeaders,
+  remoteAddress: string,
+  encrypted: boolean,
+): EngineRequest {
+  const conn = { remoteAddress, encrypted };
+  return {
+    method,
+    url: query ? `${url}?${query}` : url,
+    headers,
+    _query: parseQuery(query),
+    remoteAddress,
+    connection: conn,
+    socket: conn,
+  };
+}
+
+/**
+ * Copies everything hyperio needs out of a uWS request. Must run synchronously inside the
+ * uWS handler: `req` is invalid afterwards.
+ */
+export function snapshotUwsRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, encrypted: boolean): EngineRequest {
+  const headers: EngineHeaders = Object.create(null);
+  req.forEach((key, value) => {
+    const prev = headers[key];
+    // Repeated request headers are joined as RFC 9110 allows (cookie uses "; ").
+    headers[key] = prev === undefined ? value : `${prev}${key === "cookie" ? "; " : ", "}${value}`;
+  });
+  const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+  return makeRequest(req.getMethod().toUpperCase(), req.getUrl(), req.getQuery() ?? "", headers, remote, encrypted);
+}
+
+/**
+ * For node:http the request *is* the IncomingMessage, with `_query` and `remoteAddress`
+ * added (as upstream engine.io does), so what middlewares attach (`req.session`, `req.user`)
+ * is there in `socket.request`. An existing `_query` (from connect) is kept.
+ */
+export function snapshotNodeRequest(req: import("node:http").IncomingMessage): EngineRequest {
+  const r = req as unknown as EngineRequest;
+  if (!r._query || typeof r._query !== "object") {
+    const rawUrl = req.url ?? "/";
+    const q = rawUrl.indexOf("?");
+    r._query = parseQuery(q === -1 ? "" : rawUrl.slice(q + 1));
+  }
+  if (typeof r.remoteAddress !== "string") r.remoteAddress = req.socket?.remoteAddress ?? "";
+  return r;
+}

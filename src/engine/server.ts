@@ -1,0 +1,399 @@
+// The Engine.IO server core: request verification, handshake, session registry, publish.
+// Backends (uws-backend.ts, node-backend.ts) turn their requests into EngineRequest /
+// HttpExchange and call `handleHttp`, `verifyUpgrade` and `onWebSocketOpen`.
+import { EventEmitter } from "node:events";
+import type { Server as HttpServer } from "node:http";
+import createDebug from "debug";
+import type * as uWS from "uWebSockets.js";
+import { applyCors } from "./cors";
+import { EngineErrorCode, EngineErrorMessage, errorBody, httpStatusFor, InvalidOptionError } from "./errors";
+import type { HttpExchange, ResponseHeaders } from "./http-exchange";
+import {
+  normalizePath,
+  resolveOptions,
+  ResolvedOptions,
+  serializeCookie,
+  ServerOptions,
+  TransportName,
+} from "./options";
+import type { EngineRequest } from "./request";
+import { Socket } from "./socket";
+import { TimerRegistry } from "./timers";
+import type { Middleware } from "./middleware";
+import { defaultId, HandshakeCallback, prepareHandshake, verifyRequest, VerifyCallback } from "./verify";
+import type { Transport } from "./transport";
+import { PollingTransport } from "./transports/polling";
+import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backend";
+import { attachNode, NodeAttachOptions, NodeBinding } from "./node-backend";
+
+const debug = createDebug("hyperio:engine:server");
+
+export interface ConnectionError {
+  req: EngineRequest;
+  code: EngineErrorCode;
+  message: string;
+  context: Record<string, unknown>;
+}
+
+export type UpgradeVerdict =
+  | { ok: false; code: EngineErrorCode; context: Record<string, unknown> }
+  /** `id` is set for a new session (handshake straight on WebSocket). */
+  | { ok: true; id: string | undefined; headers: ResponseHeaders };
+
+export interface ListenOptions {
+  /** Interface to bind (default "0.0.0.0"). */
+  host?: string;
+}
+
+/**
+ * An Engine.IO v4 server on uWebSockets.js (or node:http + ws).
+ *
+ * @example
+ * import { Server } from "hyperio/engine";
+ * const engine = new Server({ pingInterval: 10000 });
+ * engine.on("connection", (socket) => {
+ *   socket.on("message", (data) => socket.send(data));
+ * });
+ * await engine.listen(3000);
+ */
+export interface EngineServer {
+  on(event: "connection", listener: (socket: Socket) => void): this;
+  on(event: "connection_error", listener: (err: ConnectionError) => void): this;
+  on(event: "initial_headers" | "headers", listener: (headers: ResponseHeaders, req: EngineRequest) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: "connection", listener: (socket: Socket) => void): this;
+  once(event: "connection_error", listener: (err: ConnectionError) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export class EngineServer extends EventEmitter {
+  readonly opts: ResolvedOptions;
+  readonly clients = new Map<string, Socket>();
+  /** @internal every timer the engine arms (see activeTimers). */
+  readonly timers = new TimerRegistry();
+  /** @internal middlewares registered with `use`, run by the backends. */
+  readonly middlewares: Middleware[] = [];
+  private uwsBindings: UwsBinding[] = [];
+  private nodeBindings: NodeBinding[] = [];
+
+  constructor(opts: ServerOptions = {}) {
+    super();
+    this.opts = resolveOptions(opts);
+  }
+
+  /**
+   * Adds a connect-style middleware run on every HTTP request and WebSocket upgrade of the
+   * engine path, before the engine handles it. An error (thrown, passed to `next` or a
+   * rejected promise) answers 400 with context MIDDLEWARE_FAILURE.
+   *
+   * @example
+   * engine.use((req, res, next) => { req.user = lookup(req.headers.cookie); next(); });
+   */
+  use(fn: Middleware): this {
+    if (typeof fn !== "function") throw new InvalidOptionError("use", "expected a middleware function");
+    this.middlewares.push(fn);
+    return this;
+  }
+
+  /** Number of open sessions. */
+  get clientsCount(): number {
+    return this.clients.size;
+  }
+
+  /** Timers currently armed by this engine (0 once every session is closed). */
+  get activeTimers(): number {
+    return this.timers.size;
+  }
+
+  /** true when attached to a uWS app, so topics and `publish` reach WebSocket sessions. */
+  get supportsPublish(): boolean {
+    return this.uwsBindings.length > 0 && this.nodeBindings.length === 0;
+  }
+
+  // ---- backends --------------------------------------------------------------------
+
+  /**
+   * Serves the engine on an existing uWS app (`app.any(path)` + `app.ws(path)`).
+   *
+   * @example
+   * const app = uWS.App();
+   * engine.attachApp(app, { path: "/engine.io" });
+   * app.listen(3000, () => {});
+   */
+  attachApp(app: uWS.TemplatedApp, options: UwsAttachOptions = {}): this {
+    if (this.uwsBindings.some((b) => b.app === app)) throw new Error("hyperio/engine: this uWS app is already attached");
+    this.uwsBindings.push(attachUws(this, app, this.pathFor(options.path), options));
+    return this;
+  }
+
+  /**
+   * Creates a uWS app, attaches the engine and listens. Resolves with the bound port.
+   *
+   * @example
+   * const port = await engine.listen(0, { host: "127.0.0.1" });
+   */
+  listen(port: number, options?: ListenOptions | ((port: number | false) => void), cb?: (port: number | false) => void): Promise<number> {
+    if (typeof options === "function") {
+      cb = options;
+      options = undefined;
+    }
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new InvalidOptionError("port", `invalid port ${String(port)}`);
+    }
+    if (options?.host !== undefined && (typeof options.host !== "string" || options.host.length === 0)) {
+      throw new InvalidOptionError("host", "expected a non-empty string");
+    }
+    return listenUws(this, port, options?.host, (binding) => this.uwsBindings.push(binding)).then(
+      (p) => {
+        cb?.(p);
+        return p;
+      },
+      (err: Error) => {
+        if (cb) {
+          cb(false);
+          return 0;
+        }
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Serves the engine on a node:http server (polling via its requests, WebSocket via `ws`).
+   * Requests to other paths still reach the server's other handlers.
+   *
+   * @example
+   * const httpServer = http.createServer(expressApp);
+   * engine.attach(httpServer, { path: "/engine.io" });
+   */
+  attach(httpServer: HttpServer, options: NodeAttachOptions = {}): this {
+    this.nodeBindings.push(attachNode(this, httpServer, this.pathFor(options.path), options));
+    return this;
+  }
+
+  private pathFor(path: string | undefined): string {
+    if (path === undefined) return this.opts.path;
+    if (typeof path !== "string" || path.length === 0) throw new InvalidOptionError("path", "expected a non-empty string");
+    return normalizePath(path);
+  }
+
+  /**
+   * Publishes an encoded Engine.IO message (`"4..."` or a binary frame) to every uWS
+   * WebSocket session subscribed to `topic`. Returns whether uWS accepted it.
+   */
+  publish(topic: string, data: string | Buffer | ArrayBuffer | Uint8Array, isBinary: boolean): boolean {
+    let ok = false;
+    for (const b of this.uwsBindings) ok = b.app.publish(topic, data, isBinary, false) || ok;
+    return ok;
+  }
+
+  /** Closes every session and stops listening (for a uWS app created by `listen`). */
+  close(): this {
+    debug("closing all open clients");
+    for (const socket of [...this.clients.values()]) socket.close(true);
+    for (const b of this.uwsBindings) b.close();
+    for (const b of this.nodeBindings) b.close();
+    return this;
+  }
+
+  // ---- request handling (called by backends) ---------------------------------------
+
+  /** @internal Handles an HTTP request on the engine path. */
+  handleHttp(ex: HttpExchange): void {
+    const cors = this.opts.cors;
+    if (!cors) {
+      this.routeHttp(ex);
+      return;
+    }
+    applyCors(cors, ex.req, (err, result) => {
+      if (ex.aborted) return;
+      if (err || !result) {
+        this.rejectHttp(ex, EngineErrorCode.BAD_REQUEST, { name: "CORS_ERROR", error: err });
+        return;
+      }
+      ex.baseHeaders = { ...ex.baseHeaders, ...result.headers };
+      if (result.preflight) {
+        ex.respond(result.status, {});
+        return;
+      }
+      this.routeHttp(ex);
+    });
+  }
+
+  private routeHttp(ex: HttpExchange): void {
+    const req = ex.req;
+    this.verify(req, false, (error) => {
+      if (ex.aborted) return;
+      if (error) {
+        this.rejectHttp(ex, error.code, error.context);
+        return;
+      }
+      const sid = req._query.sid;
+      if (sid) {
+        const client = this.clients.get(sid);
+        // The session may have closed while an async step (CORS origin function) ran.
+        if (!client || !(client.transport instanceof PollingTransport)) {
+          this.rejectHttp(ex, client ? EngineErrorCode.BAD_REQUEST : EngineErrorCode.UNKNOWN_SID, { sid });
+          return;
+        }
+        client.transport.onRequest(ex);
+        return;
+      }
+      this.prepareHandshake(req, (err, id) => {
+        if (err) return this.rejectHttp(ex, err.code, err.context);
+        if (ex.aborted) return;
+        const transport = this.createPolling();
+        const socket = this.createSession(id!, req, transport);
+        if (socket) transport.onRequest(ex);
+      });
+    });
+  }
+
+  /** @internal A middleware failed on this request. */
+  rejectMiddleware(ex: HttpExchange, error: unknown): void {
+    this.rejectHttp(ex, EngineErrorCode.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error });
+  }
+
+  /** @internal A middleware failed on this upgrade request. */
+  middlewareUpgradeError(req: EngineRequest, error: unknown): void {
+    this.emitConnectionError(req, EngineErrorCode.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error });
+  }
+
+  private rejectHttp(ex: HttpExchange, code: EngineErrorCode, context: Record<string, unknown>): void {
+    this.emitConnectionError(ex.req, code, context);
+    ex.respond(
+      httpStatusFor(code),
+      { "Content-Type": "application/json" },
+      errorBody(code, context),
+      ex.req.method === "POST",
+    );
+  }
+
+  private emitConnectionError(req: EngineRequest, code: EngineErrorCode, context: Record<string, unknown>): void {
+    const err: ConnectionError = { req, code, message: EngineErrorMessage[code], context };
+    this.emit("connection_error", err);
+  }
+
+  /**
+   * @internal Checks a WebSocket upgrade request. For a new session the id is generated
+   * here, before the 101, so an upgrade that never opens leaves nothing behind.
+   */
+  verifyUpgrade(req: EngineRequest, cb: (verdict: UpgradeVerdict) => void): void {
+    const reject = (code: EngineErrorCode, context: Record<string, unknown>): void => {
+      this.emitConnectionError(req, code, context);
+      cb({ ok: false, code, context });
+    };
+    this.verify(req, true, (error) => {
+      if (error) return reject(error.code, error.context);
+      // Only the WebSocket transport is served through an HTTP upgrade.
+      if (req._query.transport !== "websocket") {
+        return reject(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport: req._query.transport });
+      }
+      const sid = req._query.sid;
+      const headers: ResponseHeaders = {};
+      if (sid) {
+        const client = this.clients.get(sid)!;
+        if (!(client.transport instanceof PollingTransport) || client.upgrading || client.upgraded) {
+          return reject(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADED", sid });
+        }
+        this.emit("headers", headers, req);
+        return cb({ ok: true, id: undefined, headers });
+      }
+      this.prepareHandshake(req, (err, id) => {
+        if (err) return reject(err.code, err.context);
+        this.addInitialHeaders(headers, req, id!);
+        this.emit("headers", headers, req);
+        cb({ ok: true, id, headers });
+      });
+    });
+  }
+
+  /**
+   * @internal A WebSocket is open: start a session (`id` from verifyUpgrade) or offer it
+   * as the upgrade of an existing polling session.
+   */
+  onWebSocketOpen(req: EngineRequest, transport: Transport, id: string | undefined): void {
+    const sid = req._query.sid;
+    if (!sid) {
+      this.createSession(id!, req, transport);
+      return;
+    }
+    const client = this.clients.get(sid);
+    if (!client || client.upgrading || client.upgraded || client.transport.name !== "polling") {
+      debug("upgrade for a closed or already upgraded session %s", sid);
+      transport.destroy();
+      return;
+    }
+    client.maybeUpgrade(transport);
+  }
+
+  private verify(req: EngineRequest, upgrade: boolean, cb: VerifyCallback): void {
+    verifyRequest(this.opts, this.clients, req, upgrade, cb);
+  }
+
+  private prepareHandshake(req: EngineRequest, cb: HandshakeCallback): void {
+    prepareHandshake((r) => this.generateId(r), this.clients, req, cb);
+  }
+
+  /**
+   * Returns the id of a new session (the `generateId` option, else 120 random bits). May be
+   * replaced, as with engine.io; the result may be a Promise.
+   *
+   * @example
+   * engine.generateId = (req) => crypto.randomUUID();
+   */
+  generateId(req: EngineRequest): string | Promise<string> {
+    const gen = this.opts.generateId;
+    return gen ? gen(req) : defaultId();
+  }
+
+  private createPolling(): PollingTransport {
+    return new PollingTransport({
+      maxHttpBufferSize: this.opts.maxHttpBufferSize,
+      maxPacketsPerPayload: this.opts.maxPacketsPerPayload,
+      httpCompression: this.opts.httpCompression,
+      closeTimeout: this.opts.pollingCloseTimeout,
+      onHeaders: (headers, req) => {
+        if (!req._query.sid) {
+          const sid = this.initialSid.get(req);
+          if (sid !== undefined) this.addInitialHeaders(headers, req, sid);
+        }
+        this.emit("headers", headers, req);
+      },
+      setTimer: (fn, ms) => this.timers.setTimeout(fn, ms),
+      clearTimer: (t) => this.timers.clear(t),
+    });
+  }
+
+  /** Session id of each handshake request, for its initial response headers. */
+  private readonly initialSid = new WeakMap<EngineRequest, string>();
+
+  private addInitialHeaders(headers: ResponseHeaders, req: EngineRequest, id: string): void {
+    if (this.opts.cookie) headers["Set-Cookie"] = [serializeCookie(this.opts.cookie, id)];
+    this.emit("initial_headers", headers, req);
+  }
+
+  private upgradesFor(name: TransportName): TransportName[] {
+    if (!this.opts.allowUpgrades || name !== "polling") return [];
+    return this.opts.transports.includes("websocket") ? ["websocket"] : [];
+  }
+
+  private createSession(id: string, req: EngineRequest, transport: Transport): Socket | undefined {
+    if (this.clients.has(id)) {
+      // Two concurrent handshakes got the same id from a custom generateId.
+      transport.destroy();
+      return undefined;
+    }
+    debug("handshaking client %s on %s", id, transport.name);
+    this.initialSid.set(req, id);
+    const socket = new Socket(id, this, transport, req, this.upgradesFor(transport.name));
+    this.clients.set(id, socket);
+    socket.once("close", () => {
+      if (this.clients.get(id) === socket) this.clients.delete(id);
+    });
+    this.emit("connection", socket);
+    return socket;
+  }
+}
+
+export { EngineServer as Server };

@@ -1,0 +1,95 @@
+// WebSocket transport on a `ws` WebSocket (node:http backend).
+//
+// Invariant: `writable` is false from a send until `ws` reports the last frame written; the
+// session keeps handing packets over meanwhile (ws queues in order), and a queue above
+// `maxBufferedBytes` emits "overflow".
+import createDebug from "debug";
+import type { WebSocket as WsSocket, RawData as WsRawData } from "ws";
+import { decodePacket, encodePacket, EngineParseError, Packet } from "../../parser/engine-io";
+import { Transport } from "../transport";
+
+const debug = createDebug("hyperio:engine:node-websocket");
+
+export interface NodeWebSocketOptions {
+  maxBufferedBytes: number;
+  compressThreshold: number | false;
+}
+
+function toBuffer(data: WsRawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+export class NodeWebSocketTransport extends Transport {
+  readonly name = "websocket" as const;
+  readonly buffersInternally = true;
+  private pendingWrites = 0;
+
+  constructor(
+    private readonly ws: WsSocket,
+    private readonly opts: NodeWebSocketOptions,
+  ) {
+    super();
+    this.writable = true;
+    ws.on("message", (data: WsRawData, isBinaryFrame: boolean) => this.onFrame(data, isBinaryFrame));
+    ws.once("close", () => this.onClose());
+    ws.on("error", (err: Error) => this.onError("websocket error", err));
+  }
+
+  private onFrame(data: WsRawData, isBinaryFrame: boolean): void {
+    let packet: Packet;
+    try {
+      packet = isBinaryFrame ? { type: "message", data: toBuffer(data) } : decodePacket(toBuffer(data).toString("utf8"));
+    } catch (err) {
+      debug("bad frame: %s", (err as EngineParseError).code);
+      this.onError("parse error", err, true);
+      return;
+    }
+    this.onPacket(packet);
+  }
+
+  override bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(packets: Packet[]): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.writable = false;
+    for (const packet of packets) {
+      const data = encodePacket(packet, true);
+      const threshold = this.opts.compressThreshold;
+      const compress = threshold !== false && packet.options?.compress !== false && data.length >= threshold;
+      this.pendingWrites++;
+      this.ws.send(data, { binary: typeof data !== "string", compress }, (err) => this.onWritten(err));
+    }
+    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+      debug("backpressure over limit (%d bytes)", this.ws.bufferedAmount);
+      this.emit("overflow");
+    }
+  }
+
+  private onWritten(err: Error | undefined | null): void {
+    this.pendingWrites--;
+    if (err) {
+      this.onError("write error", err);
+      return;
+    }
+    if (this.pendingWrites === 0 && this.readyState === "open" && !this.writable) {
+      this.writable = true;
+      this.emit("drain");
+    }
+  }
+
+  protected doClose(fn: () => void): void {
+    this.ws.close();
+    fn();
+  }
+
+  override destroy(): void {
+    this.discarded = true;
+    // An orderly close already under way (CLOSING) finishes on its own; anything else is cut.
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.terminate();
+    this.onClose();
+  }
+}

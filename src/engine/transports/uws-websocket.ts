@@ -1,0 +1,132 @@
+// WebSocket transport on a uWS WebSocket.
+//
+// Invariants:
+// - `ws` is set from the uWS `open` handler until its `close` handler; no uWS call is made
+//   outside that window (uWS throws on a closed socket);
+// - every send status is checked: BACKPRESSURE clears `writable` until uWS reports `drain`;
+//   buffered bytes above `maxBufferedBytes`, or a DROPPED send, emit "overflow" (the session
+//   closes with "buffer limit exceeded"); messages are never silently lost.
+import createDebug from "debug";
+import type * as uWS from "uWebSockets.js";
+import { decodePacket, encodePacket, EngineParseError, Packet } from "../../parser/engine-io";
+import { Transport } from "../transport";
+
+const debug = createDebug("hyperio:engine:uws-websocket");
+
+/** uWS send() results. */
+export const SendStatus = { BACKPRESSURE: 0, SUCCESS: 1, DROPPED: 2 } as const;
+
+export interface UwsWebSocketOptions {
+  maxBufferedBytes: number;
+  /** Compress messages at least this large; false disables permessage-deflate. */
+  compressThreshold: number | false;
+}
+
+export class UwsWebSocketTransport extends Transport {
+  readonly name = "websocket" as const;
+  readonly buffersInternally = true;
+  private ws: uWS.WebSocket<unknown> | undefined;
+  /** Sends uWS refused (DROPPED); any drop closes the session, kept for diagnostics. */
+  dropped = 0;
+
+  constructor(private readonly opts: UwsWebSocketOptions) {
+    super();
+  }
+
+  /** Called from the uWS `open` handler. */
+  attach(ws: uWS.WebSocket<unknown>): void {
+    this.ws = ws;
+    this.writable = true;
+  }
+
+  /** Called from the uWS `message` handler; `message` is only valid during that call. */
+  onMessage(message: ArrayBuffer, isBinaryFrame: boolean): void {
+    let packet: Packet;
+    try {
+      // Copy out of uWS memory: the ArrayBuffer is neutered when the handler returns.
+      packet = isBinaryFrame
+        ? { type: "message", data: Buffer.from(Buffer.from(message)) }
+        : decodePacket(Buffer.from(message).toString("utf8"));
+    } catch (err) {
+      debug("bad frame: %s", (err as EngineParseError).code);
+      this.onError("parse error", err, true);
+      return;
+    }
+    this.onPacket(packet);
+  }
+
+  /** Called from the uWS `drain` handler. */
+  onDrain(): void {
+    const ws = this.ws;
+    if (!ws || this.writable) return;
+    if (ws.getBufferedAmount() === 0) {
+      this.writable = true;
+      this.emit("drain");
+    }
+  }
+
+  /** Called from the uWS `close` handler: the socket is gone. */
+  onUwsClose(): void {
+    this.ws = undefined;
+    this.onClose();
+  }
+
+  override bufferedAmount(): number {
+    return this.ws ? this.ws.getBufferedAmount() : 0;
+  }
+
+  send(packets: Packet[]): void {
+    const ws = this.ws;
+    if (!ws) return;
+    let overflow = false;
+    ws.cork(() => {
+      for (const packet of packets) {
+        const data = encodePacket(packet, true);
+        const threshold = this.opts.compressThreshold;
+        const compress =
+          threshold !== false && packet.options?.compress !== false && data.length >= threshold;
+        const status = ws.send(data, typeof data !== "string", compress);
+        if (status === SendStatus.BACKPRESSURE) {
+          this.writable = false;
+        } else if (status === SendStatus.DROPPED) {
+          this.dropped++;
+          this.writable = false;
+          overflow = true;
+          break;
+        }
+      }
+    });
+    if (overflow || ws.getBufferedAmount() > this.opts.maxBufferedBytes) {
+      debug("backpressure over limit (%d bytes)", ws.getBufferedAmount());
+      this.emit("overflow");
+    }
+  }
+
+  override subscribe(topic: string): void {
+    this.ws?.subscribe(topic);
+  }
+
+  override unsubscribe(topic: string): void {
+    this.ws?.unsubscribe(topic);
+  }
+
+  override applyTopics(topics: ReadonlySet<string>): void {
+    const ws = this.ws;
+    if (!ws) return;
+    for (const t of topics) ws.subscribe(t);
+  }
+
+  override publishFromSelf(topic: string, data: string | Buffer, isBinary: boolean): boolean {
+    return this.ws ? this.ws.publish(topic, data, isBinary, false) : false;
+  }
+
+  protected doClose(fn: () => void): void {
+    const ws = this.ws;
+    this.ws = undefined;
+    // The session learns first that this close is its own doing ("forced close"); end()
+    // then runs the uWS close handler synchronously, which finds nothing left to do.
+    fn();
+    if (ws) ws.end(1000);
+    this.onClose();
+  }
+}

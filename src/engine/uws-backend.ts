@@ -1,0 +1,215 @@
+// Wires an EngineServer into a uWS app: `app.any(path)` for polling, `app.ws(path)` for
+// WebSocket, plus `listen()` on a fresh app.
+import createDebug from "debug";
+import type * as uWS from "uWebSockets.js";
+import { EngineErrorCode, errorBody, httpStatusFor } from "./errors";
+import type { ResponseHeaders } from "./http-exchange";
+import { runWithCollector } from "./middleware";
+import type { EngineRequest } from "./request";
+import { snapshotUwsRequest } from "./request";
+import type { EngineServer } from "./server";
+import { UwsWebSocketTransport } from "./transports/uws-websocket";
+import { loadUws } from "./uws-loader";
+import { inUwsScope, inWsHandler, UwsExchange } from "./uws-exchange";
+import { STATUS_CODES } from "node:http";
+
+const debug = createDebug("hyperio:engine:uws-backend");
+
+export interface UwsAttachOptions {
+  path?: string;
+  /** Set when the app is a uWS SSLApp (reported as `request.connection.encrypted`). */
+  encrypted?: boolean;
+}
+
+export interface UwsBinding {
+  app: uWS.TemplatedApp;
+  close(): void;
+}
+
+/** Per-WebSocket data handed from the upgrade handler to `open`. */
+interface WsUserData {
+  req: EngineRequest;
+  /** Id for a new session; undefined for an upgrade of an existing one. */
+  id: string | undefined;
+  transport: UwsWebSocketTransport | undefined;
+}
+
+export function attachUws(
+  engine: EngineServer,
+  app: uWS.TemplatedApp,
+  path: string,
+  options: UwsAttachOptions,
+): UwsBinding {
+  const { uws } = loadUws();
+  const opts = engine.opts;
+  const encrypted = !!options.encrypted;
+  const deflate = opts.perMessageDeflate;
+
+  // uWS routes match exactly: serve the path with and without its trailing slash (clients
+  // built with addTrailingSlash: false request "/socket.io?EIO=4...").
+  const paths = [path, path.slice(0, -1)];
+  const onHttp = (res: uWS.HttpResponse, req: uWS.HttpRequest): void => {
+    const snap = snapshotUwsRequest(res, req, encrypted);
+    // Bodies only matter on an existing session; read them now, before the handler returns.
+    const readBody = snap.method === "POST" && snap._query.sid !== undefined;
+    const ex = new UwsExchange(res, snap, readBody ? opts.maxHttpBufferSize : undefined);
+    inUwsScope(ex, () => {
+      if (engine.middlewares.length === 0) {
+        engine.handleHttp(ex);
+        return;
+      }
+      runWithCollector(engine.middlewares, snap, (err, shim) => {
+        if (ex.aborted) return;
+        if (err) return engine.rejectMiddleware(ex, err);
+        if (shim.ended) return ex.respond(shim.statusCode, shim.headers, shim.body ?? "");
+        ex.baseHeaders = { ...ex.baseHeaders, ...shim.headers };
+        engine.handleHttp(ex);
+      });
+    });
+  };
+  for (const p of paths) app.any(p, onHttp);
+
+  if (opts.transports.includes("websocket")) {
+    const behavior: uWS.WebSocketBehavior<WsUserData> = {
+      compression: deflate ? uws.SHARED_COMPRESSOR : uws.DISABLED,
+      maxPayloadLength: opts.maxHttpBufferSize,
+      // Liveness is the engine heartbeat's job.
+      idleTimeout: 0,
+      sendPingsAutomatically: false,
+      // Past this, sends report DROPPED; the transport closes the session at the same limit.
+      // Known gap: uWS skips a subscriber over this limit during app.publish without telling
+      // anyone; such a session is closed at its next direct send (at the latest the next
+      // heartbeat ping), which checks the buffered amount.
+      maxBackpressure: opts.maxBufferedBytes,
+      closeOnBackpressureLimit: 0,
+      upgrade: (res, req, context) => inWsHandler(() => onUpgrade(engine, res, req, context, encrypted)),
+      open: (ws) =>
+        inWsHandler(() => {
+          const data = ws.getUserData();
+          const transport = new UwsWebSocketTransport({
+            maxBufferedBytes: opts.maxBufferedBytes,
+            compressThreshold: deflate ? deflate.threshold : false,
+          });
+          data.transport = transport;
+          transport.attach(ws as uWS.WebSocket<unknown>);
+          engine.onWebSocketOpen(data.req, transport, data.id);
+        }),
+      message: (ws, message, isBinary) =>
+        inWsHandler(() => ws.getUserData().transport?.onMessage(message, isBinary)),
+      drain: (ws) => inWsHandler(() => ws.getUserData().transport?.onDrain()),
+      close: (ws) =>
+        inWsHandler(() => {
+          const data = ws.getUserData();
+          const t = data.transport;
+          data.transport = undefined;
+          t?.onUwsClose();
+        }),
+    };
+    for (const p of paths) app.ws<WsUserData>(p, behavior);
+  }
+  debug("attached on %s", path);
+  return { app, close: () => {} };
+}
+
+/** Creates a uWS app, attaches the engine and listens; resolves with the bound port. */
+export function listenUws(
+  engine: EngineServer,
+  port: number,
+  host: string | undefined,
+  register: (b: UwsBinding) => void,
+): Promise<number> {
+  const { uws } = loadUws();
+  const app = uws.App();
+  const binding = attachUws(engine, app, engine.opts.path, {});
+  // We own this app: answer other paths instead of letting uWS drop the connection.
+  app.any("/*", (res) => {
+    res.writeStatus("404 Not Found").end();
+  });
+  return new Promise((resolve, reject) => {
+    const onListen = (ls: uWS.us_listen_socket | false): void => {
+      if (!ls) {
+        reject(new Error(`hyperio/engine: cannot listen on ${host ?? "0.0.0.0"}:${port}`));
+        return;
+      }
+      let open = true;
+      register({
+        app,
+        close: () => {
+          if (!open) return;
+          open = false;
+          uws.us_listen_socket_close(ls);
+          binding.close();
+          // We own this app, so its idle keep-alive connections are ours to end (they would
+          // keep the process alive). app.close() exists natively but is missing from the
+          // typings; responses deferred to setImmediate go out first.
+          const closable = app as unknown as { close?: () => void };
+          if (typeof closable.close === "function") setImmediate(() => closable.close!());
+        },
+      });
+      resolve(uws.us_socket_local_port(ls as unknown as uWS.us_socket));
+    };
+    if (host) app.listen(host, port, onListen);
+    else app.listen(port, onListen);
+  });
+}
+
+/** Writes a complete, connection-closing HTTP response on an upgrade request we refuse. */
+function refuseUpgrade(res: uWS.HttpResponse, status: number, body: string | Buffer, json: boolean): void {
+  res.cork(() => {
+    res.writeStatus(`${status} ${STATUS_CODES[status] ?? "Unknown"}`);
+    if (json) res.writeHeader("Content-Type", "application/json");
+    res.end(body, true);
+  });
+}
+
+/**
+ * The uWS `upgrade` handler: snapshot the request synchronously, run middlewares, verify
+ * (possibly async), then upgrade inside a cork, or refuse with upstream's error body.
+ */
+function onUpgrade(
+  engine: EngineServer,
+  res: uWS.HttpResponse,
+  req: uWS.HttpRequest,
+  context: uWS.us_socket_context_t,
+  encrypted: boolean,
+): void {
+  const snap = snapshotUwsRequest(res, req, encrypted);
+  const key = req.getHeader("sec-websocket-key");
+  const protocol = req.getHeader("sec-websocket-protocol");
+  const extensions = req.getHeader("sec-websocket-extensions");
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  const verify = (extraHeaders: ResponseHeaders): void =>
+    engine.verifyUpgrade(snap, (verdict) => {
+      if (aborted) return;
+      if (!verdict.ok) {
+        refuseUpgrade(res, httpStatusFor(verdict.code), errorBody(verdict.code, verdict.context), true);
+        return;
+      }
+      res.cork(() => {
+        res.writeStatus("101 Switching Protocols");
+        const headers = { ...extraHeaders, ...verdict.headers };
+        for (const k in headers) {
+          const v = headers[k];
+          if (Array.isArray(v)) for (const x of v) res.writeHeader(k, x);
+          else res.writeHeader(k, v);
+        }
+        const data: WsUserData = { req: snap, id: verdict.id, transport: undefined };
+        res.upgrade(data, key, protocol, extensions, context);
+      });
+    });
+  if (engine.middlewares.length === 0) return verify({});
+  runWithCollector(engine.middlewares, snap, (err, shim) => {
+    if (aborted) return;
+    if (err) {
+      engine.middlewareUpgradeError(snap, err);
+      refuseUpgrade(res, 400, errorBody(EngineErrorCode.BAD_REQUEST), true);
+    } else if (shim.ended) {
+      refuseUpgrade(res, shim.statusCode, shim.body ?? "", false);
+    } else {
+      verify(shim.headers);
+    }
+  });
+}

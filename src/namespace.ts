@@ -1,0 +1,355 @@
+// Namespace: a named channel multiplexed over every connection (`io.of("/admin")`). Owns its
+// sockets, its connection middleware and its adapter (rooms + broadcast).
+//
+// Connection sequence for a client's CONNECT: create the socket (restoring a session when
+// connection state recovery finds one), run middleware (skipped for recovered sockets by
+// default), then either CONNECT_ERROR {message, data} or `connection`. An exception thrown
+// by middleware is turned into a CONNECT_ERROR: user bugs there must not crash the server.
+import createDebug from "debug";
+import type { AdapterLike, Room, SocketId } from "./adapter/types";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
+import type { Client } from "./client";
+import type { Server } from "./server";
+import { Socket } from "./socket";
+import type { ExtendedError } from "./socket-types";
+import {
+  StrictEventEmitter,
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventNamesWithoutAck,
+  type EventParams,
+  type EventsMap,
+  type FirstNonErrorArg,
+  type Last,
+  type RemoveAcknowledgements,
+} from "./typed-events";
+
+const debug = createDebug("hyperio:namespace");
+
+export type { ExtendedError };
+
+/** Events the library fires on a Namespace. */
+export interface NamespaceReservedEventsMap<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> {
+  connect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  connection: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+}
+
+/** Events the library fires on the Server (its main namespace plus `new_namespace`). */
+export interface ServerReservedEventsMap<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> extends NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  new_namespace: (namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+}
+
+/** Event names `serverSideEmit` refuses. */
+export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set<string | symbol>(["connect", "connection", "new_namespace"]);
+
+type Middleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
+  socket: Socket<L, E, S, D>,
+  next: (err?: ExtendedError) => void,
+) => void;
+
+/**
+ * A namespace: `io.of("/chat")`.
+ *
+ * @example
+ * const admin = io.of("/admin");
+ * admin.use((socket, next) => (socket.handshake.auth.token ? next() : next(new Error("unauthorized"))));
+ * admin.on("connection", (socket) => socket.emit("welcome"));
+ */
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends StrictEventEmitter<
+  ServerSideEvents,
+  RemoveAcknowledgements<EmitEvents>,
+  NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+> {
+  public readonly name: string;
+  /** Connected sockets, by id. */
+  public readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  public adapter!: AdapterLike;
+  public readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+
+  /** @internal sockets created but still in middleware. */
+  public readonly _preConnectSockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** @internal sockets with outgoing catch-all listeners (adapters that skip per-socket JS must still notify them). */
+  public readonly _outgoingListenerSockets = new Set<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  /** @internal ack id counter, shared by all sockets of the namespace (see Adapter.broadcastWithAck). */
+  public _ids = 0;
+  /** @internal */
+  public _fns: Array<Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
+
+  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, name: string) {
+    super();
+    this.server = server;
+    this.name = name;
+    this._initAdapter();
+  }
+
+  /** @internal (Re)creates the adapter from the server's `adapter` setting. */
+  _initAdapter(): void {
+    const previous = this.adapter as AdapterLike | undefined;
+    if (previous) {
+      // Replaced (adapter() setter, or bind() picking the backend's default): release its
+      // timers and connections.
+      Promise.resolve()
+        .then(() => previous.close())
+        .catch((err) => debug("closing the replaced adapter of %s failed: %s", this.name, err));
+    }
+    const ctor = this.server._adapterFor();
+    this.adapter = instantiate(ctor, this);
+    Promise.resolve()
+      .then(() => this.adapter.init())
+      .catch((err) => debug("adapter init failed for %s: %s", this.name, err));
+  }
+
+  /**
+   * Adds a connection middleware. Calling `next(err)` refuses the connection: the client's
+   * `connect_error` gets `err.message` and `err.data`.
+   */
+  use(fn: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this._fns.push(fn);
+    return this;
+  }
+
+  private run(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, done: (err?: ExtendedError) => void): void {
+    const fns = this._fns.slice();
+    if (fns.length === 0) return done();
+    const step = (i: number): void => {
+      let called = false;
+      const next = (err?: ExtendedError) => {
+        if (called) return;
+        called = true;
+        if (err) return done(err);
+        if (i + 1 >= fns.length) return done();
+        step(i + 1);
+      };
+      try {
+        fns[i](socket, next);
+      } catch (err) {
+        debug("middleware threw: %s", err);
+        next(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    step(0);
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator().in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator().except(room);
+  }
+
+  private operator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator(this.adapter);
+  }
+
+  /** @internal Connects a client to this namespace. */
+  async _add(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Promise<void> {
+    const socket = await this.createSocket(client, auth);
+    if (client.conn.readyState !== "open") {
+      socket._cleanup();
+      return;
+    }
+    const csr = this.server.opts.connectionStateRecovery;
+    if (csr && csr.skipMiddlewares && socket.recovered) return this.doConnect(socket, fn);
+    // Resolves once the socket is connected or refused, so the client knows when a second
+    // CONNECT for this namespace is a duplicate.
+    // A middleware that never calls next() must not pin the socket once the client is gone.
+    const onClientGone = () => {
+      if (this._preConnectSockets.get(socket.id) === socket) socket._cleanup();
+    };
+    client.conn.once("close", onClientGone);
+    await new Promise<void>((resolve) => {
+      this.run(socket, (err) => {
+        process.nextTick(() => {
+          client.conn.removeListener("close", onClientGone);
+          resolve();
+          if (client.conn.readyState !== "open") {
+            debug("client closed during middleware");
+            socket._cleanup();
+            return;
+          }
+          if (err) {
+            debug("middleware refused %s: %s", socket.id, err.message);
+            socket._cleanup();
+            socket._error({ message: err.message, data: err.data });
+            return;
+          }
+          this.doConnect(socket, fn);
+        });
+      });
+    });
+  }
+
+  private async createSocket(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+  ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    const pid = auth.pid;
+    const offset = auth.offset;
+    if (this.server.opts.connectionStateRecovery && typeof pid === "string" && typeof offset === "string") {
+      try {
+        const session = await this.adapter.restoreSession(pid, offset);
+        if (session) {
+          debug("recovered session of %s", session.sid);
+          return new Socket(this, client, auth, session);
+        }
+      } catch (err) {
+        debug("restoreSession failed: %s", err);
+      }
+    }
+    return new Socket(this, client, auth);
+  }
+
+  private doConnect(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): void {
+    this._preConnectSockets.delete(socket.id);
+    this.sockets.set(socket.id, socket);
+    socket._onconnect();
+    fn(socket);
+    this.emitReserved("connect", socket);
+    this.emitReserved("connection", socket);
+  }
+
+  /** @internal */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this._outgoingListenerSockets.delete(socket);
+    if (!this.sockets.delete(socket.id)) this._preConnectSockets.delete(socket.id);
+  }
+
+  /**
+   * Emits to every socket of the namespace.
+   *
+   * @example
+   * io.of("/chat").emit("announcement", "hello everyone");
+   */
+  override emit<Ev extends EventNamesWithoutAck<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return (this.operator().emit as (...a: unknown[]) => boolean)(ev, ...args);
+  }
+
+  send(...args: EventParams<EmitEvents, "message">): this {
+    (this.emit as (...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /**
+   * Emits to the other Socket.IO servers of the cluster (needs a cluster adapter).
+   *
+   * @example
+   * io.serverSideEmit("hello", "world");
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>, Ev>
+  ): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    this.adapter.serverSideEmit([ev, ...args]);
+    return true;
+  }
+
+  /** Promise form of serverSideEmit with an ack: resolves with every server's answer. */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
+    return new Promise((resolve, reject) => {
+      (args as unknown[]).push((err: (Error & { responses?: unknown }) | null, responses: any) => {
+        if (err) {
+          err.responses = responses;
+          reject(err);
+        } else resolve(responses);
+      });
+      (this.serverSideEmit as (...a: unknown[]) => boolean)(ev, ...args);
+    });
+  }
+
+  /** @internal Fires `new_namespace` (on the main namespace, where io.on() listens). */
+  _emitNewNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.emitUntyped("new_namespace", nsp);
+  }
+
+  /** @internal Called by cluster adapters with an event from another server. */
+  _onServerSideEmit(args: [string, ...any[]]): void {
+    this.emitUntyped(...args);
+  }
+
+  /** Ids of every socket of the namespace. */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.operator().allSockets();
+  }
+
+  compress(compress: boolean): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator().compress(compress);
+  }
+
+  get volatile(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator().volatile;
+  }
+
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator().local;
+  }
+
+  timeout(
+    timeout: number,
+  ): BroadcastOperator<DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>, SocketData> {
+    return this.operator().timeout(timeout);
+  }
+
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.operator().fetchSockets() as Promise<any>;
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.operator().socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.operator().socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.operator().disconnectSockets(close);
+  }
+}
+
+/** Builds an adapter from a class or a factory function (both accepted by the option). */
+function instantiate(ctor: unknown, nsp: unknown): AdapterLike {
+  const f = ctor as any;
+  if (typeof f !== "function") throw new TypeError("adapter: expected an adapter class or factory function");
+  // Classes (and old-style constructor functions) have a prototype; arrow factories do not.
+  return f.prototype ? new f(nsp) : f(nsp);
+}

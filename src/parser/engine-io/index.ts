@@ -1,0 +1,8 @@
+// The Engine.IO v4 codec: packets (WebSocket frames) and polling payloads.
+export { protocol, PACKET_CODES, SEPARATOR } from "./packet-types";
+export type { Packet, PacketType, PacketOptions, RawData } from "./packet-types";
+export { encodePacket, decodePacket, decodeBase64, toBuffer, isBinary } from "./packet";
+export type { BinaryLike } from "./packet";
+export { encodePayload, decodePayload } from "./payload";
+export type { DecodePayloadOptions } from "./payload";
+export { EngineParseError, EngineParseErrorCode } from "./errors";

@@ -1,0 +1,165 @@
+// Serves the official browser client bundles (from the socket.io-client package) at
+// `<path>/socket.io.js`, `.min.js`, `.esm.min.js`, the msgpack build and their source maps,
+// on both backends. ETag is the client version; a matching If-None-Match gets 304.
+//
+// Files are read once and kept in memory with their gzip/brotli forms (a few hundred KB
+// in all), so a request is answered without touching the disk or compressing again.
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+import createDebug from "debug";
+import type * as uWS from "uWebSockets.js";
+
+const debug = createDebug("hyperio:serve-client");
+
+/** The files served, relative to socket.io-client's dist directory. */
+export const CLIENT_FILES: ReadonlySet<string> = new Set([
+  "socket.io.js",
+  "socket.io.js.map",
+  "socket.io.min.js",
+  "socket.io.min.js.map",
+  "socket.io.esm.min.js",
+  "socket.io.esm.min.js.map",
+  "socket.io.msgpack.min.js",
+  "socket.io.msgpack.min.js.map",
+]);
+
+interface CachedFile {
+  raw: Buffer;
+  gzip?: Buffer;
+  br?: Buffer;
+  contentType: string;
+}
+
+let clientDir: string | undefined;
+let clientVersion: string | undefined;
+const cache = new Map<string, CachedFile>();
+
+function locateClient(): { dir: string; version: string } {
+  if (!clientDir || !clientVersion) {
+    const pkgPath = require.resolve("socket.io-client/package.json");
+    clientVersion = (JSON.parse(readFileSync(pkgPath, "utf8")) as { version: string }).version;
+    clientDir = join(dirname(pkgPath), "dist");
+  }
+  return { dir: clientDir, version: clientVersion };
+}
+
+/** The ETag of every bundle: the client version, quoted. */
+export function clientEtag(): string {
+  return `"${locateClient().version}"`;
+}
+
+function load(filename: string): CachedFile {
+  let file = cache.get(filename);
+  if (!file) {
+    const raw = readFileSync(join(locateClient().dir, filename));
+    const contentType = `application/${filename.endsWith(".map") ? "json" : "javascript"}; charset=utf-8`;
+    file = { raw, contentType };
+    cache.set(filename, file);
+  }
+  return file;
+}
+
+/** Picks the best encoding the client accepts among br, gzip, identity. */
+function pickEncoding(acceptEncoding: string | undefined): "br" | "gzip" | undefined {
+  if (!acceptEncoding) return undefined;
+  const accepted = acceptEncoding.toLowerCase();
+  if (/\bbr\b/.test(accepted)) return "br";
+  if (/\bgzip\b/.test(accepted)) return "gzip";
+  return undefined;
+}
+
+function body(file: CachedFile, encoding: "br" | "gzip" | undefined): Buffer {
+  if (encoding === "br") return (file.br ??= brotliCompressSync(file.raw));
+  if (encoding === "gzip") return (file.gzip ??= gzipSync(file.raw));
+  return file.raw;
+}
+
+function isFresh(ifNoneMatch: string | undefined): boolean {
+  if (!ifNoneMatch) return false;
+  const etag = clientEtag();
+  return ifNoneMatch === etag || ifNoneMatch === "W/" + etag;
+}
+
+/** The bundle name requested by `url` under `path`, or undefined if it is not one. */
+export function clientFileOf(url: string, path: string): string | undefined {
+  if (!url.startsWith(path + "/")) return undefined;
+  const name = url.slice(path.length + 1).split("?")[0];
+  return CLIENT_FILES.has(name) ? name : undefined;
+}
+
+/**
+ * Registers the bundle route on a uWS App. Other URLs under `path` are yielded to the next
+ * matching route (the engine's).
+ */
+export function serveClientOnApp(app: uWS.TemplatedApp, path: string): void {
+  app.get(path + "/*", (res, req) => {
+    const filename = clientFileOf(req.getUrl(), path);
+    if (!filename) {
+      req.setYield(true);
+      return;
+    }
+    // HttpRequest is only valid synchronously: read what we need now.
+    const ifNoneMatch = req.getHeader("if-none-match");
+    const encoding = pickEncoding(req.getHeader("accept-encoding"));
+    let file: CachedFile;
+    try {
+      file = load(filename);
+    } catch (err) {
+      debug("cannot read %s: %s", filename, err);
+      res.writeStatus("404 Not Found").end();
+      return;
+    }
+    res.cork(() => {
+      if (isFresh(ifNoneMatch)) {
+        res.writeStatus("304 Not Modified").writeHeader("ETag", clientEtag()).end();
+        return;
+      }
+      res.writeStatus("200 OK");
+      res.writeHeader("Cache-Control", "public, max-age=0");
+      res.writeHeader("Content-Type", file.contentType);
+      res.writeHeader("ETag", clientEtag());
+      if (encoding) res.writeHeader("Content-Encoding", encoding);
+      res.end(body(file, encoding));
+    });
+  });
+}
+
+/**
+ * Answers bundle requests on a node:http server before any other `request` listener
+ * (including the engine's), which keep receiving every other request.
+ */
+export function serveClientOnHttp(httpServer: HttpServer, path: string): void {
+  const others = httpServer.listeners("request").slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  httpServer.removeAllListeners("request");
+  httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const filename = req.method === "GET" || req.method === "HEAD" ? clientFileOf(req.url ?? "", path) : undefined;
+    if (filename) return serveHttp(filename, req, res);
+    for (const listener of others) listener.call(httpServer, req, res);
+  });
+}
+
+function serveHttp(filename: string, req: IncomingMessage, res: ServerResponse): void {
+  let file: CachedFile;
+  try {
+    file = load(filename);
+  } catch (err) {
+    debug("cannot read %s: %s", filename, err);
+    res.writeHead(404).end();
+    return;
+  }
+  if (isFresh(req.headers["if-none-match"])) {
+    res.writeHead(304, { ETag: clientEtag() }).end();
+    return;
+  }
+  const encoding = pickEncoding(req.headers["accept-encoding"] as string | undefined);
+  const headers: Record<string, string> = {
+    "Cache-Control": "public, max-age=0",
+    "Content-Type": file.contentType,
+    ETag: clientEtag(),
+  };
+  if (encoding) headers["Content-Encoding"] = encoding;
+  res.writeHead(200, headers);
+  res.end(req.method === "HEAD" ? undefined : body(file, encoding));
+}

@@ -1,0 +1,96 @@
+// The Server's options: their types, defaults and validation. Every option is checked when
+// given, with an error naming it; engine options are passed to the engine, which checks them.
+import type { Server as HttpServer } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
+import type { Server as HttpsServer } from "node:https";
+import type { AdapterConstructor } from "./adapter/types";
+
+/** The node servers the node:http backend attaches to (as socket.io accepts). */
+export type TServerInstance = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
+
+/** Decides whether a dynamic namespace name is accepted (`io.of(fn)`). */
+export type ParentNspNameMatchFn = (
+  name: string,
+  auth: { [key: string]: any },
+  fn: (err: Error | null, success: boolean) => void,
+) => void;
+
+/** Options of the Server (engine options are passed through to the engine). */
+export interface ServerOptions {
+  /** URL path of the endpoint. @default "/socket.io" */
+  path: string;
+  /** Serve the client bundles at `<path>/socket.io.js` etc. @default true */
+  serveClient: boolean;
+  /** Adapter class (or factory). @default in-memory, or UwsAdapter on the uWS backend */
+  adapter: AdapterConstructor;
+  /** Codec module with the socket.io-parser interface (e.g. socket.io-msgpack-parser). */
+  parser: any;
+  /** Ms a client may stay without joining a namespace. @default 45000 */
+  connectTimeout: number;
+  /** Restore a client's id, rooms, data and missed packets after a short disconnection. */
+  connectionStateRecovery: {
+    /** @default 120000 */
+    maxDisconnectionDuration?: number;
+    /** @default true */
+    skipMiddlewares?: boolean;
+  };
+  /** Delete child namespaces of `io.of(regex|fn)` once their last socket leaves. @default false */
+  cleanupEmptyChildNamespaces: boolean;
+  /** Engine options (pingInterval, pingTimeout, maxHttpBufferSize, transports, cors, ...). */
+  [engineOption: string]: any;
+}
+
+/** The options object as stored: recovery settings completed with their defaults. */
+export type ResolvedOptions = Omit<Partial<ServerOptions>, "connectionStateRecovery"> & {
+  connectionStateRecovery?: { maxDisconnectionDuration: number; skipMiddlewares: boolean };
+};
+
+export const SERVER_OPTION_NAMES = new Set([
+  "path",
+  "serveClient",
+  "adapter",
+  "parser",
+  "connectTimeout",
+  "connectionStateRecovery",
+  "cleanupEmptyChildNamespaces",
+]);
+
+/** Throws a TypeError naming the option when it has the wrong type. */
+export function validateOptions(opts: Partial<ServerOptions>): void {
+  const fail = (name: string, expected: string, value: unknown) => {
+    throw new TypeError(`hyperio: option "${name}" must be ${expected}, got ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+  };
+  if (opts.path !== undefined && (typeof opts.path !== "string" || !opts.path.startsWith("/"))) {
+    fail("path", 'a string starting with "/"', opts.path);
+  }
+  if (opts.serveClient !== undefined && typeof opts.serveClient !== "boolean") fail("serveClient", "a boolean", opts.serveClient);
+  if (opts.adapter !== undefined && typeof opts.adapter !== "function") fail("adapter", "an adapter class or factory function", opts.adapter);
+  if (
+    opts.parser !== undefined &&
+    (opts.parser === null || typeof opts.parser.Encoder !== "function" || typeof opts.parser.Decoder !== "function")
+  ) {
+    fail("parser", "a codec module exporting Encoder and Decoder", opts.parser);
+  }
+  if (opts.connectTimeout !== undefined && !(Number.isFinite(opts.connectTimeout) && opts.connectTimeout > 0)) {
+    fail("connectTimeout", "a positive number of ms", opts.connectTimeout);
+  }
+  const csr = opts.connectionStateRecovery as unknown;
+  if (csr !== undefined && csr !== false && (csr === null || typeof csr !== "object")) {
+    fail("connectionStateRecovery", "an object", csr);
+  }
+  if (csr && typeof csr === "object") {
+    const { maxDisconnectionDuration: max, skipMiddlewares: skip } = csr as Record<string, unknown>;
+    if (max !== undefined && !(typeof max === "number" && Number.isFinite(max) && max > 0)) {
+      fail("connectionStateRecovery.maxDisconnectionDuration", "a positive number of ms", max);
+    }
+    if (skip !== undefined && typeof skip !== "boolean") fail("connectionStateRecovery.skipMiddlewares", "a boolean", skip);
+  }
+  if (opts.cleanupEmptyChildNamespaces !== undefined && typeof opts.cleanupEmptyChildNamespaces !== "boolean") {
+    fail("cleanupEmptyChildNamespaces", "a boolean", opts.cleanupEmptyChildNamespaces);
+  }
+}
+
+export function isHttpServer(value: unknown): value is TServerInstance {
+  return typeof value === "object" && value !== null && typeof (value as HttpServer).listen === "function" && typeof (value as HttpServer).on === "function";
+}
+

@@ -1,0 +1,536 @@
+// Socket: one client's presence in one namespace. Receives events (through per-packet
+// middleware, catch-all listeners, then regular listeners), emits with or without acks, joins
+// rooms through the namespace's adapter, and disconnects with upstream's reasons.
+//
+// Invariants: `connected` is true between `_onconnect` and `_onclose`; after `_onclose` the
+// socket is in no room, not in `nsp.sockets`, not in its client's maps, and holds no ack
+// callback (they are dropped with it), so a gone socket keeps no memory alive.
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { parse as parseQuery } from "node:querystring";
+import createDebug from "debug";
+import type { AdapterLike, BroadcastFlags, Room, Session, SocketId } from "./adapter/types";
+import { BroadcastOperator } from "./broadcast-operator";
+import type { Client } from "./client";
+import type { EngineSocket } from "./engine-types";
+import type { Namespace } from "./namespace";
+import { PacketType, type Packet } from "./parser-types";
+import type { Server } from "./server";
+import {
+  RECOVERABLE_DISCONNECT_REASONS,
+  RESERVED_EVENTS,
+  type DisconnectReason,
+  type Handshake,
+  type SocketReservedEventsMap,
+} from "./socket-types";
+import {
+  StrictEventEmitter,
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventParams,
+  type EventsMap,
+  type FirstNonErrorArg,
+  type Last,
+} from "./typed-events";
+
+const debug = createDebug("hyperio:socket");
+
+/** An incoming event as seen by per-packet middleware: `[name, ...args]`. */
+export type Event = [string, ...any[]];
+
+type SocketFlags = BroadcastFlags;
+type AnyListener = (...args: any[]) => void;
+
+/** A random id that reveals nothing about the Engine.IO session id (which is sensitive). */
+export function generateId(): string {
+  return randomBytes(15).toString("base64url");
+}
+
+function noop(): void {}
+
+/**
+ * A client connected to a namespace.
+ *
+ * @example
+ * io.on("connection", (socket) => {
+ *   socket.join("lobby");
+ *   socket.on("chat", (text, ack) => {
+ *     socket.to("lobby").emit("chat", text);
+ *     ack("ok");
+ *   });
+ * });
+ */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends StrictEventEmitter<ListenEvents, EmitEvents, SocketReservedEventsMap> {
+  /** Session id, unique per namespace connection (or restored on recovery). */
+  public readonly id: SocketId;
+  /** Private session id for connection state recovery (only when the feature is on). */
+  public readonly pid?: string;
+  /** Whether this connection restored a previous session (connection state recovery). */
+  public readonly recovered: boolean = false;
+  public readonly handshake: Handshake;
+  /** Free-form data, visible to fetchSockets() and kept across recovery. */
+  public data: SocketData = {} as SocketData;
+  public connected = false;
+
+  public readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  public readonly client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  public readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  public readonly adapter: AdapterLike;
+  /** @internal pending ack callbacks, by packet id. */
+  public readonly acks = new Map<number, (...args: any[]) => void>();
+
+  private readonly fns: Array<(event: Event, next: (err?: Error) => void) => void> = [];
+  private flags: SocketFlags = {};
+  private anyListeners?: AnyListener[];
+  private anyOutgoingListeners?: AnyListener[];
+
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+    previousSession?: Session,
+  ) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.server = nsp.server;
+    this.adapter = nsp.adapter;
+    if (previousSession) {
+      this.id = previousSession.sid;
+      this.pid = previousSession.pid;
+      this.recovered = true;
+    } else {
+      this.id = generateId();
+      if (this.server.opts.connectionStateRecovery) this.pid = generateId();
+    }
+    // Registered before any join, so adapters can find the socket object by id.
+    nsp._preConnectSockets.set(this.id, this);
+    if (previousSession) {
+      this.join(previousSession.rooms);
+      this.data = previousSession.data as SocketData;
+      for (const data of previousSession.missedPackets) this.packet({ type: PacketType.EVENT, data, nsp: nsp.name });
+    }
+    this.handshake = this.buildHandshake(auth);
+    // An "error" event without listener would throw: socket errors are reported, not fatal.
+    this.on("error", noop);
+  }
+
+  private buildHandshake(auth: Record<string, unknown>): Handshake {
+    const request = this.conn.request;
+    const headers = request?.headers ?? {};
+    const url = request?.url ?? "";
+    const query = request?._query ?? parseQuery(url.split("?")[1] ?? "");
+    const now = new Date();
+    return {
+      headers,
+      time: now.toString(),
+      address:
+        this.conn.remoteAddress ??
+        request?.remoteAddress ??
+        request?.connection?.remoteAddress ??
+        request?.socket?.remoteAddress ??
+        "",
+      xdomain: !!headers.origin,
+      secure: !!(request?.connection?.encrypted ?? request?.socket?.encrypted),
+      issued: now.getTime(),
+      url,
+      query: query as Handshake["query"],
+      auth: auth as Handshake["auth"],
+    };
+  }
+
+  /**
+   * Emits an event to this client. A trailing function is an ack callback, called with the
+   * client's answer (with `timeout()`, with an Error first).
+   *
+   * @example
+   * socket.emit("hello", "world", (answer) => console.log(answer));
+   */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, data, nsp: this.nsp.name };
+    if (typeof data[data.length - 1] === "function") {
+      const id = this.nsp._ids++;
+      this.registerAckCallback(id, data.pop() as AnyListener);
+      packet.id = id;
+    }
+    const flags = this.flags;
+    this.flags = {};
+    if (this.server.opts.connectionStateRecovery && this.connected) {
+      // Through the adapter, so the packet gets an offset and is kept for replay (only once
+      // connected: before that the socket is not in its own room and would miss it).
+      this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+    } else {
+      this.notifyOutgoingListeners(packet);
+      this.packet(packet, { ...flags });
+    }
+    return true;
+  }
+
+  /**
+   * Emits and resolves with the client's answer (rejects on timeout when `timeout()` is set).
+   *
+   * @example
+   * const reply = await socket.timeout(1000).emitWithAck("ping");
+   */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
+    const withErr = this.flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      (args as unknown[]).push((arg1: any, arg2: any) => {
+        if (!withErr) return resolve(arg1);
+        return arg1 ? reject(arg1) : resolve(arg2);
+      });
+      (this.emit as (...a: unknown[]) => boolean)(ev, ...args);
+    });
+  }
+
+  private registerAckCallback(id: number, ack: AnyListener): void {
+    const timeout = this.flags.timeout;
+    if (timeout === undefined) {
+      this.acks.set(id, ack);
+      return;
+    }
+    const timer = setTimeout(() => {
+      debug("ack %d timed out after %d ms", id, timeout);
+      this.acks.delete(id);
+      ack.call(this, new Error("operation has timed out"));
+    }, timeout);
+    this.acks.set(id, (...args: unknown[]) => {
+      clearTimeout(timer);
+      ack.apply(this, [null, ...args]);
+    });
+  }
+
+  /** Broadcast to `room`, excluding this socket. */
+  to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.newBroadcastOperator().to(room);
+  }
+
+  /** Alias of `to`. */
+  in(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.newBroadcastOperator().in(room);
+  }
+
+  /** Broadcast to the namespace except `room` and this socket. */
+  except(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.newBroadcastOperator().except(room);
+  }
+
+  /** Emits a `message` event. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    (this.emit as (...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  /** Alias of `send`. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /** @internal Writes a packet of this namespace to the client. */
+  packet(packet: Omit<Packet, "nsp"> & { nsp?: string }, opts: SocketFlags & Record<string, unknown> = {}): void {
+    packet.nsp = this.nsp.name;
+    this.client._packet(packet as Packet, { ...opts, compress: opts.compress !== false });
+  }
+
+  /** Joins one or several rooms. */
+  join(rooms: Room | Array<Room>): Promise<void> | void {
+    debug("%s joins %s", this.id, rooms);
+    return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  /** Leaves a room. */
+  leave(room: string): Promise<void> | void {
+    debug("%s leaves %s", this.id, room);
+    return this.adapter.del(this.id, room);
+  }
+
+  private leaveAll(): void {
+    this.adapter.delAll(this.id);
+  }
+
+  /** @internal Called by the namespace once middleware accepted the socket. */
+  _onconnect(): void {
+    this.connected = true;
+    this.join(this.id);
+    this.packet({ type: PacketType.CONNECT, data: this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id } });
+  }
+
+  /** @internal Called by the client with each decoded packet of this namespace. */
+  _onpacket(packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        this.onevent(packet);
+        break;
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        this.onack(packet);
+        break;
+      case PacketType.DISCONNECT:
+        this.ondisconnect();
+        break;
+    }
+  }
+
+  private onevent(packet: Packet): void {
+    const args: unknown[] = Array.isArray(packet.data) ? packet.data : [];
+    // A client must not fire the server's own events (a fake "disconnect"...). The default
+    // codec already refuses these names; a third-party codec (msgpack) may not.
+    if (RESERVED_EVENTS.has(args[0] as string)) {
+      debug("%s: reserved event name %s from the client ignored", this.id, args[0]);
+      return;
+    }
+    if (packet.id != null) args.push(this.ack(packet.id));
+    if (this.anyListeners?.length) {
+      for (const listener of this.anyListeners.slice()) listener.apply(this, args);
+    }
+    this.dispatch(args as Event);
+  }
+
+  /** An ack function for packet `id`: sends the answer once, ignores later calls. */
+  private ack(id: number): AnyListener {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this.packet({ id, type: PacketType.ACK, data: args });
+    };
+  }
+
+  private onack(packet: Packet): void {
+    if (packet.id === undefined) return;
+    const ack = this.acks.get(packet.id);
+    if (typeof ack !== "function") {
+      debug("unknown ack %s", packet.id);
+      return;
+    }
+    this.acks.delete(packet.id);
+    ack.apply(this, Array.isArray(packet.data) ? packet.data : []);
+  }
+
+  /** The client left this namespace. */
+  private ondisconnect(): void {
+    this._onclose("client namespace disconnect");
+  }
+
+  /** @internal */
+  _onerror(err: Error): void {
+    this.emitReserved("error", err);
+  }
+
+  /** @internal Leaves the namespace; safe to call more than once. */
+  _onclose(reason: DisconnectReason, description?: any): this | undefined {
+    if (!this.connected) return this;
+    debug("%s closing: %s", this.id, reason);
+    this.emitReserved("disconnecting", reason, description);
+    if (this.pid && this.server.opts.connectionStateRecovery && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
+      this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
+    }
+    this._cleanup();
+    this.client._remove(this);
+    this.connected = false;
+    this.emitReserved("disconnect", reason, description);
+    return undefined;
+  }
+
+  /** @internal Removes the socket from rooms and the namespace; joins are ignored afterwards. */
+  _cleanup(): void {
+    this.leaveAll();
+    this.nsp._remove(this);
+    this.acks.clear();
+    this.join = noop;
+  }
+
+  /** @internal Sends CONNECT_ERROR. */
+  _error(err: unknown): void {
+    this.packet({ type: PacketType.CONNECT_ERROR, data: err });
+  }
+
+  /**
+   * Disconnects from this namespace (`close = true` closes the whole connection).
+   *
+   * @example
+   * socket.disconnect(true);
+   */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client._disconnect();
+    } else {
+      this.packet({ type: PacketType.DISCONNECT });
+      this._onclose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  /** Sets the compress flag of the next emit. */
+  compress(compress: boolean): this {
+    this.flags.compress = compress;
+    return this;
+  }
+
+  /** The next emit may be dropped if the client cannot take it right now. */
+  get volatile(): this {
+    this.flags.volatile = true;
+    return this;
+  }
+
+  /** Broadcast to the whole namespace except this socket. */
+  get broadcast(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.newBroadcastOperator();
+  }
+
+  /** Broadcast limited to this server. */
+  get local(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.newBroadcastOperator().local;
+  }
+
+  /** The ack of the next emit gets an Error first if no answer comes within `timeout` ms. */
+  timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+    if (!Number.isFinite(timeout) || timeout < 0) {
+      throw new TypeError(`timeout: expected a non-negative number of ms, got ${String(timeout)}`);
+    }
+    this.flags.timeout = timeout;
+    return this as any;
+  }
+
+  private dispatch(event: Event): void {
+    this.run(event, (err) => {
+      process.nextTick(() => {
+        if (err) return this._onerror(err);
+        if (this.connected) this.emitUntyped(...event);
+        else debug("dropping event received after disconnection");
+      });
+    });
+  }
+
+  /**
+   * Adds a per-packet middleware, run on each incoming event before listeners.
+   *
+   * @example
+   * socket.use(([event, ...args], next) => (event === "secret" ? next(new Error("no")) : next()));
+   */
+  use(fn: (event: Event, next: (err?: Error) => void) => void): this {
+    this.fns.push(fn);
+    return this;
+  }
+
+  private run(event: Event, done: (err?: Error) => void): void {
+    if (this.fns.length === 0) return done();
+    const fns = this.fns.slice();
+    const step = (i: number): void => {
+      let called = false;
+      const next = (err?: Error) => {
+        if (called) return; // a middleware calling next twice must not run the chain twice
+        called = true;
+        if (err) return done(err);
+        if (i + 1 >= fns.length) return done();
+        step(i + 1);
+      };
+      try {
+        fns[i](event, next);
+      } catch (err) {
+        next(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    step(0);
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** The first HTTP request of the session (a snapshot; see the engine docs). */
+  get request(): IncomingMessage {
+    return this.client.request as unknown as IncomingMessage;
+  }
+
+  /** The Engine.IO session under this socket. */
+  get conn(): EngineSocket & Record<string, any> {
+    return this.client.conn as EngineSocket & Record<string, any>;
+  }
+
+  /** Rooms this socket is in (its own id included). */
+  get rooms(): Set<Room> {
+    return this.adapter.socketRooms(this.id) ?? new Set();
+  }
+
+  /** Adds a listener called with every incoming event (`event, ...args`). */
+  onAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).push(listener);
+    return this;
+  }
+
+  /** Like onAny, but called before the other catch-all listeners. */
+  prependAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  /** Removes one catch-all listener, or all of them. */
+  offAny(listener?: AnyListener): this {
+    this.anyListeners = removeListener(this.anyListeners, listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.anyListeners ?? [];
+  }
+
+  /** Adds a listener called with every outgoing event (including broadcasts reaching this socket). */
+  onAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).push(listener);
+    this.nsp._outgoingListenerSockets.add(this);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).unshift(listener);
+    this.nsp._outgoingListenerSockets.add(this);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.anyOutgoingListeners = removeListener(this.anyOutgoingListeners, listener);
+    if (!this.anyOutgoingListeners?.length) this.nsp._outgoingListenerSockets.delete(this);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.anyOutgoingListeners ?? [];
+  }
+
+  /** @internal Runs the outgoing catch-all listeners for a packet sent to this socket. */
+  notifyOutgoingListeners(packet: { data?: unknown }): void {
+    if (!this.anyOutgoingListeners?.length || !Array.isArray(packet.data)) return;
+    for (const listener of this.anyOutgoingListeners.slice()) listener.apply(this, packet.data);
+  }
+
+  private newBroadcastOperator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    const flags = this.flags;
+    this.flags = {};
+    return new BroadcastOperator(this.adapter, new Set<Room>(), new Set<Room>([this.id]), { ...flags });
+  }
+}
+
+function removeListener(list: AnyListener[] | undefined, listener?: AnyListener): AnyListener[] | undefined {
+  if (!list) return list;
+  if (!listener) return [];
+  const i = list.indexOf(listener);
+  if (i !== -1) list.splice(i, 1);
+  return list;
+}

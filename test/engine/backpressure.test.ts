@@ -1,0 +1,103 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { expectIdle, nextConnection, pollingHandshake, rawConnect, startUws, tick, waitUntil } from "./helpers";
+
+async function rawWebSocket(port: number) {
+  const s = await rawConnect(port);
+  s.write(
+    "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+  );
+  await once(s, "data"); // the 101 (and maybe the open packet)
+  s.pause(); // from now on: a reader that never reads
+  return s;
+}
+
+test("websocket slow reader: not writable under backpressure, closed past maxBufferedBytes", async () => {
+  const srv = await startUws({ maxBufferedBytes: 256 * 1024, pingInterval: 10000 });
+  try {
+    const conn = nextConnection(srv.engine);
+    const s = await rawWebSocket(srv.port);
+    const socket = await conn;
+    const closed = once(socket, "close");
+    const chunk = "x".repeat(64 * 1024);
+    let sawNotWritable = false;
+    for (let i = 0; i < 2000 && socket.readyState === "open"; i++) {
+      socket.send(chunk);
+      if (socket.readyState === "open" && !socket.transport.writable) sawNotWritable = true;
+      if (i % 50 === 0) await tick(1);
+    }
+    const [reason] = await closed;
+    assert.equal(reason, "buffer limit exceeded");
+    assert.ok(sawNotWritable, "transport reported backpressure before the cap");
+    s.destroy();
+    await expectIdle(srv.engine);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("websocket backpressure clears on drain", async () => {
+  const srv = await startUws({ maxBufferedBytes: 64 * 1024 * 1024, pingInterval: 10000 });
+  try {
+    const conn = nextConnection(srv.engine);
+    const s = await rawWebSocket(srv.port);
+    const socket = await conn;
+    const chunk = "y".repeat(64 * 1024);
+    for (let i = 0; i < 1000 && socket.transport.writable; i++) {
+      socket.send(chunk);
+      if (i % 50 === 0) await tick(1);
+    }
+    assert.equal(socket.transport.writable, false);
+    const drained = once(socket, "drain");
+    s.on("data", () => {});
+    s.resume();
+    await drained;
+    await waitUntil(() => socket.transport.writable);
+    assert.equal(socket.readyState, "open");
+    socket.close(true);
+    s.destroy();
+    await expectIdle(srv.engine);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("polling slow reader (never polls): closed past maxBufferedBytes", async () => {
+  const srv = await startUws({ maxBufferedBytes: 100 * 1024, pingInterval: 10000 });
+  try {
+    const conn = nextConnection(srv.engine);
+    await pollingHandshake(srv.url);
+    const socket = await conn;
+    const closed = once(socket, "close");
+    for (let i = 0; i < 100 && socket.readyState === "open"; i++) socket.send("z".repeat(10 * 1024));
+    const [reason] = await closed;
+    assert.equal(reason, "buffer limit exceeded");
+    await expectIdle(srv.engine);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("publish-only slow reader: closed at the next heartbeat once over maxBufferedBytes", async () => {
+  const srv = await startUws({ maxBufferedBytes: 256 * 1024, pingInterval: 50, pingTimeout: 5000 });
+  try {
+    const conn = nextConnection(srv.engine);
+    const s = await rawWebSocket(srv.port);
+    const socket = await conn;
+    socket.subscribe("feed");
+    const closed = once(socket, "close");
+    const chunk = "4" + "p".repeat(64 * 1024);
+    for (let i = 0; i < 2000 && socket.readyState === "open"; i++) {
+      srv.engine.publish("feed", chunk, false);
+      if (i % 50 === 0) await tick(1);
+    }
+    const [reason] = await closed;
+    assert.equal(reason, "buffer limit exceeded");
+    s.destroy();
+    await expectIdle(srv.engine);
+  } finally {
+    await srv.close();
+  }
+});

@@ -1,0 +1,164 @@
+// Drop-in parity: the same scenarios run against upstream socket.io 4.8 and hyperio (both on
+// a node:http server, driven by the official client); what the client and the server-side
+// code observe must be identical.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { Server as UpstreamServer } from "socket.io";
+import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { Server as HyperioServer } from "../../src/index";
+import { once } from "./helpers";
+
+type AnyServer = any;
+
+async function withServer(kind: "upstream" | "hyperio", scenario: (io: AnyServer, connect: (nsp?: string, opts?: object) => ClientSocket) => Promise<unknown>): Promise<unknown> {
+  const httpServer = createServer();
+  const io: AnyServer = kind === "upstream" ? new UpstreamServer(httpServer) : new HyperioServer(httpServer);
+  await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
+  const port = (httpServer.address() as { port: number }).port;
+  const clients: ClientSocket[] = [];
+  const connect = (nsp = "/", opts = {}) => {
+    const c = ioc(`http://127.0.0.1:${port}${nsp}`, { forceNew: true, reconnection: false, transports: ["websocket"], ...opts });
+    clients.push(c);
+    return c;
+  };
+  try {
+    return await scenario(io, connect);
+  } finally {
+    for (const c of clients) c.disconnect();
+    await new Promise((r) => setTimeout(r, 10));
+    await io.close();
+  }
+}
+
+async function both(name: string, scenario: Parameters<typeof withServer>[1]) {
+  test(`parity with socket.io: ${name}`, async () => {
+    const upstream = await withServer("upstream", scenario);
+    const ours = await withServer("hyperio", scenario);
+    assert.deepEqual(ours, upstream);
+  });
+}
+
+const connectedSocket = async (io: AnyServer, connect: (nsp?: string, opts?: object) => ClientSocket, nsp = "/") => {
+  const conn = once<[any]>(io.of(nsp), "connection");
+  const client = connect(nsp);
+  const [socket] = await conn;
+  if (!client.connected) await once(client, "connect");
+  return { client, socket };
+};
+
+both("middleware error reaches connect_error with message and data", async (io, connect) => {
+  io.use((_s: any, next: any) => next(Object.assign(new Error("denied"), { data: { a: [1, { b: null }] } })));
+  const c = connect();
+  const [err] = await once<[any]>(c, "connect_error");
+  return { message: err.message, data: err.data, keys: Object.keys(err).sort() };
+});
+
+both("Invalid namespace", async (_io, connect) => {
+  const [err] = await once<[any]>(connect("/missing"), "connect_error");
+  return { message: err.message, data: err.data };
+});
+
+both("handshake shape and socket fields", async (io, connect) => {
+  const { socket } = await connectedSocket(io, connect);
+  const h = socket.handshake;
+  return {
+    keys: Object.keys(h).sort(),
+    types: Object.fromEntries(Object.entries(h).map(([k, v]) => [k, typeof v])),
+    query: Object.keys(h.query).sort(),
+    idLength: socket.id.length,
+    rooms: [...socket.rooms].map((r: string) => (r === socket.id ? "<id>" : r)),
+    connected: socket.connected,
+    recovered: socket.recovered,
+    data: socket.data,
+  };
+});
+
+both("disconnect reasons on both sides", async (io, connect) => {
+  const out: string[] = [];
+  for (const how of ["server", "server-close", "client"] as const) {
+    const { client, socket } = await connectedSocket(io, connect);
+    const server = once<[string]>(socket, "disconnect");
+    const clientSide = once<[string]>(client, "disconnect");
+    if (how === "server") socket.disconnect();
+    else if (how === "server-close") socket.disconnect(true);
+    else client.disconnect();
+    out.push(`${how}: server=${(await server)[0]} client=${(await clientSide)[0]}`);
+  }
+  return out;
+});
+
+both("acks, timeouts and their errors", async (io, connect) => {
+  const { client, socket } = await connectedSocket(io, connect);
+  client.on("q", (x: number, cb: (y: number) => void) => cb(x * 2));
+  client.on("silent", () => {});
+  socket.on("c2s", (a: string, cb: (...r: unknown[]) => void) => cb(a, 1, null, { k: true }));
+  const r1 = await socket.emitWithAck("q", 21);
+  const r2 = await socket.timeout(1000).emitWithAck("q", 1);
+  const e1 = await socket.timeout(20).emitWithAck("silent").catch((e: Error) => e.message);
+  const r3 = await new Promise((resolve) => socket.timeout(20).emit("silent", (...args: unknown[]) => resolve(args.map(String))));
+  const r4 = await new Promise((resolve) => client.emit("c2s", "x", (...args: unknown[]) => resolve(args)));
+  return { r1, r2, e1, r3, r4 };
+});
+
+both("broadcast acks and fetchSockets", async (io, connect) => {
+  const a = await connectedSocket(io, connect);
+  const b = await connectedSocket(io, connect);
+  a.client.on("v", (cb: (x: string) => void) => cb("a"));
+  b.client.on("v", (cb: (x: string) => void) => cb("b"));
+  a.socket.join("r");
+  b.socket.join(["r", "s"]);
+  const answers = (await io.timeout(1000).emitWithAck("v")).sort();
+  const inR = (await io.in("r").fetchSockets()).length;
+  const notS = (await io.except("s").fetchSockets()).map((s: any) => (s.id === a.socket.id ? "a" : "b"));
+  const timedOut = await io.to("r").timeout(0).emitWithAck("never").catch((e: any) => [e.message, e.responses]);
+  return { answers, inR, notS, timedOut };
+});
+
+both("reserved names and emit return values", async (io, connect) => {
+  const { socket } = await connectedSocket(io, connect);
+  const errors: string[] = [];
+  for (const name of ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]) {
+    try {
+      socket.emit(name);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+    try {
+      io.to("x").emit(name);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  return { errors, emit: socket.emit("fine"), broadcast: io.emit("fine"), send: socket.send("m") === socket };
+});
+
+both("dynamic namespace names and parent broadcast", async (io, connect) => {
+  const created: string[] = [];
+  io.on("new_namespace", (n: any) => created.push(n.name));
+  const parent = io.of(/^\/p-\d$/);
+  const conn = once<[any]>(parent, "connection");
+  const c = connect("/p-1");
+  const [socket] = await conn;
+  if (!c.connected) await once(c, "connect");
+  const got = once<[string]>(c, "all");
+  parent.emit("all", "yes");
+  return { created, nsp: socket.nsp.name, got: await got };
+});
+
+test("every runtime export of socket.io exists in hyperio", async () => {
+  const upstream = await import("socket.io");
+  const ours = await import("../../src/index");
+  const missing = Object.keys(upstream).filter((k) => k !== "default" && k !== "__esModule" && !(k in ours));
+  assert.deepEqual(missing, []);
+  for (const cls of ["Server", "Namespace", "Socket", "BroadcastOperator", "RemoteSocket"] as const) {
+    const proto = (upstream as any)[cls]?.prototype;
+    if (!proto) continue;
+    const ourProto = (ours as any)[cls].prototype;
+    // upstream's internal file-serving helpers (not API; hyperio serves the client elsewhere)
+    const internal = new Set(["constructor", "extractFilename", "initEngine", "attachServe", "serve"]);
+    const methods = Object.getOwnPropertyNames(proto).filter((m) => !m.startsWith("_") && !internal.has(m));
+    const absent = methods.filter((m) => !(m in ourProto));
+    assert.deepEqual(absent, [], `${cls} lacks ${absent.join(", ")}`);
+  }
+});
