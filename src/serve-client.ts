@@ -4,12 +4,21 @@
 //
 // Files are read once and kept in memory with their gzip/brotli forms (a few hundred KB
 // in all), so a request is answered without touching the disk or compressing again.
+//
+// CORS: with the `cors` option the bundle responses carry the same CORS headers as the
+// engine's, and a preflight (OPTIONS) is answered like the `cors` middleware does, as
+// socket.io 4.8 does on its node:http server. (Upstream's own uWS route skips CORS; here a
+// uWS server behaves like upstream's `new Server(port)`, which is an http server.) A failing
+// `origin` function leaves the headers out and still serves the file, as upstream's
+// middleware chain does.
 import { readFileSync } from "node:fs";
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
+import { applyCors, validateCors, type CorsOptions, type CorsResult } from "./engine/cors";
+import type { EngineRequest } from "./engine/request";
 
 const debug = createDebug("hyperio:serve-client");
 
@@ -89,12 +98,31 @@ export function clientFileOf(url: string, path: string): string | undefined {
   return CLIENT_FILES.has(name) ? name : undefined;
 }
 
+/** The CORS setting of the client route: the `cors` option as the engine reads it. */
+export function clientCors(cors: unknown): CorsOptions | false {
+  return validateCors(cors as CorsOptions | boolean | undefined);
+}
+
+/** CORS headers for a request (none when CORS is off or the origin function failed). */
+function corsFor(
+  cors: CorsOptions | false,
+  method: string,
+  headers: Record<string, string | undefined>,
+  cb: (result: CorsResult | undefined) => void,
+): void {
+  if (!cors) return cb(undefined);
+  applyCors(cors, { method, headers } as unknown as EngineRequest, (err, result) => {
+    if (err) debug("cors origin function failed: %s", err);
+    cb(err ? undefined : result);
+  });
+}
+
 /**
  * Registers the bundle route on a uWS App. Other URLs under `path` are yielded to the next
  * matching route (the engine's).
  */
-export function serveClientOnApp(app: uWS.TemplatedApp, path: string): void {
-  app.get(path + "/*", (res, req) => {
+export function serveClientOnApp(app: uWS.TemplatedApp, path: string, cors: CorsOptions | false = false): void {
+  const handler = (method: string) => (res: uWS.HttpResponse, req: uWS.HttpRequest) => {
     const filename = clientFileOf(req.getUrl(), path);
     if (!filename) {
       req.setYield(true);
@@ -103,40 +131,87 @@ export function serveClientOnApp(app: uWS.TemplatedApp, path: string): void {
     // HttpRequest is only valid synchronously: read what we need now.
     const ifNoneMatch = req.getHeader("if-none-match");
     const encoding = pickEncoding(req.getHeader("accept-encoding"));
-    let file: CachedFile;
-    try {
-      file = load(filename);
-    } catch (err) {
-      debug("cannot read %s: %s", filename, err);
-      res.writeStatus("404 Not Found").end();
-      return;
-    }
-    res.cork(() => {
-      if (isFresh(ifNoneMatch)) {
-        res.writeStatus("304 Not Modified").writeHeader("ETag", clientEtag()).end();
-        return;
-      }
-      res.writeStatus("200 OK");
-      res.writeHeader("Cache-Control", "public, max-age=0");
-      res.writeHeader("Content-Type", file.contentType);
-      res.writeHeader("ETag", clientEtag());
-      if (encoding) res.writeHeader("Content-Encoding", encoding);
-      res.end(body(file, encoding));
+    const requestHeaders = {
+      origin: req.getHeader("origin") || undefined,
+      "access-control-request-headers": req.getHeader("access-control-request-headers") || undefined,
+    };
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
     });
-  });
+    corsFor(cors, method, requestHeaders, (result) => {
+      if (aborted) return;
+      res.cork(() => {
+        const writeCors = () => {
+          if (result) for (const [name, value] of Object.entries(result.headers)) res.writeHeader(name, value);
+        };
+        if (result?.preflight) {
+          res.writeStatus(statusLine(result.status));
+          writeCors();
+          res.end();
+          return;
+        }
+        let file: CachedFile;
+        try {
+          file = load(filename);
+        } catch (err) {
+          debug("cannot read %s: %s", filename, err);
+          res.writeStatus("404 Not Found").end();
+          return;
+        }
+        if (isFresh(ifNoneMatch)) {
+          res.writeStatus("304 Not Modified").writeHeader("ETag", clientEtag());
+          writeCors();
+          res.end();
+          return;
+        }
+        res.writeStatus("200 OK");
+        writeCors();
+        res.writeHeader("Cache-Control", "public, max-age=0");
+        res.writeHeader("Content-Type", file.contentType);
+        res.writeHeader("ETag", clientEtag());
+        if (encoding) res.writeHeader("Content-Encoding", encoding);
+        res.end(body(file, encoding));
+      });
+    });
+  };
+  app.get(path + "/*", handler("GET"));
+  // The preflight of a cross-origin fetch of the bundle (otherwise the engine's route).
+  if (cors) app.options(path + "/*", handler("OPTIONS"));
+}
+
+function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? ""}`;
 }
 
 /**
  * Answers bundle requests on a node:http server before any other `request` listener
- * (including the engine's), which keep receiving every other request.
+ * (including the engine's), which keep receiving every other request. As upstream, a
+ * bundle URL is answered whatever the method.
  */
-export function serveClientOnHttp(httpServer: HttpServer, path: string): void {
+export function serveClientOnHttp(httpServer: HttpServer, path: string, cors: CorsOptions | false = false): void {
   const others = httpServer.listeners("request").slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   httpServer.removeAllListeners("request");
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const filename = req.method === "GET" || req.method === "HEAD" ? clientFileOf(req.url ?? "", path) : undefined;
-    if (filename) return serveHttp(filename, req, res);
-    for (const listener of others) listener.call(httpServer, req, res);
+    const filename = clientFileOf(req.url ?? "", path);
+    if (!filename) {
+      for (const listener of others) listener.call(httpServer, req, res);
+      return;
+    }
+    const headers = {
+      origin: req.headers.origin,
+      "access-control-request-headers": req.headers["access-control-request-headers"] as string | undefined,
+    };
+    corsFor(cors, req.method ?? "GET", headers, (result) => {
+      if (result) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+      if (result?.preflight) {
+        res.statusCode = result.status;
+        res.setHeader("Content-Length", "0");
+        res.end();
+        return;
+      }
+      serveHttp(filename, req, res);
+    });
   });
 }
 

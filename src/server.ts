@@ -33,7 +33,7 @@ import {
   type ServerOptions,
   type TServerInstance,
 } from "./server-options";
-import { serveClientOnApp, serveClientOnHttp } from "./serve-client";
+import { clientCors, serveClientOnApp, serveClientOnHttp } from "./serve-client";
 import type { Socket } from "./socket";
 import type { ExtendedError } from "./socket-types";
 import {
@@ -220,7 +220,7 @@ export class Server<
     const engineOpts = this.engineOptions(opts);
     debug("attaching to http server at %s", engineOpts.path);
     const engine = engineBackend().forHttp(srv as HttpServer, engineOpts);
-    if (this._serveClient) serveClientOnHttp(srv as HttpServer, this._path);
+    if (this._serveClient) serveClientOnHttp(srv as HttpServer, this._path, clientCors(engineOpts.cors));
     this.httpServer = srv;
     this.bind(engine);
     return this;
@@ -267,9 +267,9 @@ export class Server<
   attachApp(app: uWS.TemplatedApp, opts: Partial<ServerOptions> = {}): void {
     if (this.engine) throw new Error("hyperio: this server is already attached");
     validateOptions(opts);
-    // Our route goes first; it yields every URL that is not a client bundle to the engine.
-    if (this._serveClient) serveClientOnApp(app, this._path);
     const engineOpts = this.engineOptions(opts);
+    // Our route goes first; it yields every URL that is not a client bundle to the engine.
+    if (this._serveClient) serveClientOnApp(app, this._path, clientCors(engineOpts.cors));
     debug("attaching to uWS app at %s", engineOpts.path);
     this.bind(engineBackend().forApp(app, engineOpts));
   }

@@ -21,6 +21,10 @@ app.get("/", (res) => {
 
 const io = new Server({ connectionStateRecovery: {} });
 io.attachApp(app);
+// uWS leaves a request no route matches unanswered: say 404 (routes match most specific first).
+app.any("/*", (res) => {
+  res.cork(() => res.writeStatus("404 Not Found").end("not found"));
+});
 
 /** nickname by socket id, for the presence list */
 const nicknames = new Map();

@@ -232,14 +232,13 @@ export class Adapter extends EventEmitter {
 
   /**
    * Sends an event to the other Socket.IO servers. In memory there are none: the event goes
-   * nowhere (with a warning, as upstream), and an ack callback is answered at once with no
-   * responses instead of leaving the caller's promise pending forever.
+   * nowhere, with a warning, and an ack callback is never called, so
+   * `serverSideEmitWithAck` stays pending, exactly as with socket.io 4.8's in-memory adapter
+   * (the callback is not kept, so nothing leaks). Use a cluster adapter for this feature.
    */
   serverSideEmit(packet: any[]): void {
     debug("serverSideEmit needs a cluster adapter; ignoring %s", packet[0]);
     console.warn("this adapter does not support the serverSideEmit() functionality");
-    const ack = packet[packet.length - 1];
-    if (typeof ack === "function") process.nextTick(ack, null, []);
   }
 
   /** Keeps a disconnected socket's state for connection state recovery (no-op here). */

@@ -76,12 +76,21 @@ export function attachUws(
       // Liveness is the engine heartbeat's job.
       idleTimeout: 0,
       sendPingsAutomatically: false,
-      // Past this, sends report DROPPED; the transport closes the session at the same limit.
-      // Known gap: uWS skips a subscriber over this limit during app.publish without telling
-      // anyone; such a session is closed at its next direct send (at the latest the next
-      // heartbeat ping), which checks the buffered amount.
+      // Per-subscriber budget, enforced by uWS on direct sends and on app.publish alike: a
+      // send or publish reaching a socket already holding more than maxBufferedBytes is
+      // DROPPED, and closeOnBackpressureLimit then shuts the socket's reading side, so uWS
+      // runs our close handler (code 1006, no message) in the same or the next loop
+      // iteration. The close is attributed in subscription/close below.
+      //
+      // What can be lost, exactly: once a session's WebSocket holds more than
+      // maxBufferedBytes unsent bytes, every message after that to this socket (published
+      // or sent) is dropped, and the session closes with "buffer limit exceeded" (direct
+      // sends: synchronously in send(); publishes: when uWS reports the close, at the
+      // latest one loop iteration later). Until that close event the session may still
+      // look open, and what was buffered but not yet written is lost with the connection,
+      // as on any close. A session that stays open has lost nothing.
       maxBackpressure: opts.maxBufferedBytes,
-      closeOnBackpressureLimit: 0,
+      closeOnBackpressureLimit: 1,
       upgrade: (res, req, context) => inWsHandler(() => onUpgrade(engine, res, req, context, encrypted)),
       open: (ws) =>
         inWsHandler(() => {
@@ -97,6 +106,12 @@ export function attachUws(
       message: (ws, message, isBinary) =>
         inWsHandler(() => ws.getUserData().transport?.onMessage(message, isBinary)),
       drain: (ws) => inWsHandler(() => ws.getUserData().transport?.onDrain()),
+      // uWS drops every subscription of a closing socket just before its close handler,
+      // while the socket can still be queried: the only moment its buffered amount (and so
+      // a backpressure close) can be told apart from a peer that went away.
+      subscription: (ws, _topic, newCount, oldCount) => {
+        if (newCount < oldCount) ws.getUserData().transport?.onUwsUnsubscribed();
+      },
       close: (ws) =>
         inWsHandler(() => {
           const data = ws.getUserData();

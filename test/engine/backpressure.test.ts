@@ -80,22 +80,82 @@ test("polling slow reader (never polls): closed past maxBufferedBytes", async ()
   }
 });
 
-test("publish-only slow reader: closed at the next heartbeat once over maxBufferedBytes", async () => {
-  const srv = await startUws({ maxBufferedBytes: 256 * 1024, pingInterval: 50, pingTimeout: 5000 });
+// The ping would also find the socket over budget: keep it far away, so only the publish
+// path can close the session within the test's timeout.
+const NO_PING = { pingInterval: 60000, pingTimeout: 60000 };
+
+for (const [label, size] of [
+  ["large messages (uWS sends them at once)", 64 * 1024],
+  ["small messages (uWS queues them to the end of the loop iteration)", 1024],
+] as const) {
+  test(`publish-only slow reader, ${label}: closed promptly with "buffer limit exceeded"`, { timeout: 10000 }, async () => {
+    const srv = await startUws({ maxBufferedBytes: 256 * 1024, ...NO_PING });
+    try {
+      const conn = nextConnection(srv.engine);
+      const s = await rawWebSocket(srv.port);
+      const socket = await conn;
+      socket.subscribe("feed");
+      const closed = once(socket, "close");
+      const chunk = "4" + "p".repeat(size);
+      // Never sends directly to the session: only publishes reach it.
+      for (let i = 0; socket.readyState === "open"; i++) {
+        srv.engine.publish("feed", chunk, false);
+        if (i % 50 === 0) await tick(1);
+      }
+      const [reason] = await closed;
+      assert.equal(reason, "buffer limit exceeded");
+      s.destroy();
+      await expectIdle(srv.engine);
+    } finally {
+      await srv.close();
+    }
+  });
+}
+
+test("publish subscriber under budget that vanishes: transport close, not buffer limit", async () => {
+  const srv = await startUws({ maxBufferedBytes: 256 * 1024, ...NO_PING });
   try {
     const conn = nextConnection(srv.engine);
     const s = await rawWebSocket(srv.port);
     const socket = await conn;
     socket.subscribe("feed");
+    socket.subscribe("other");
+    socket.unsubscribe("other");
+    srv.engine.publish("feed", "4hello", false);
+    await tick(5);
     const closed = once(socket, "close");
-    const chunk = "4" + "p".repeat(64 * 1024);
-    for (let i = 0; i < 2000 && socket.readyState === "open"; i++) {
-      srv.engine.publish("feed", chunk, false);
-      if (i % 50 === 0) await tick(1);
-    }
+    s.resetAndDestroy();
     const [reason] = await closed;
-    assert.equal(reason, "buffer limit exceeded");
-    s.destroy();
+    assert.equal(reason, "transport close");
+    await expectIdle(srv.engine);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("unsubscribing over budget then catching up: a later close is a transport close", { timeout: 10000 }, async () => {
+  const srv = await startUws({ maxBufferedBytes: 256 * 1024, ...NO_PING });
+  try {
+    const conn = nextConnection(srv.engine);
+    const s = await rawWebSocket(srv.port);
+    const socket = await conn;
+    socket.subscribe("feed");
+    // Back the socket up just past its budget (a drop needs one more message after that),
+    // then leave the topic while it is over: the session has no topic left at its close.
+    const chunk = "4" + "q".repeat(64 * 1024);
+    for (let i = 0; socket.transport.bufferedAmount() <= 256 * 1024; i++) {
+      srv.engine.publish("feed", chunk, false);
+      if (i % 20 === 0) await tick(1);
+    }
+    socket.unsubscribe("feed");
+    assert.equal(socket.readyState, "open");
+    s.on("data", () => {});
+    s.resume();
+    await waitUntil(() => socket.transport.bufferedAmount() === 0);
+    const closed = once(socket, "close");
+    s.resetAndDestroy();
+    const [reason] = await closed;
+    assert.equal(reason, "transport close");
     await expectIdle(srv.engine);
   } finally {
     await srv.close();

@@ -115,6 +115,34 @@ both("broadcast acks and fetchSockets", async (io, connect) => {
   return { answers, inR, notS, timedOut };
 });
 
+both("broadcast acks without timeout(): an error almost at once, as upstream", async (io, connect) => {
+  const a = await connectedSocket(io, connect);
+  const b = await connectedSocket(io, connect);
+  a.client.on("silent", () => {});
+  b.client.on("silent", () => {});
+  a.client.on("v", (cb: (x: string) => void) => cb("a"));
+  b.client.on("v", (cb: (x: string) => void) => cb("b"));
+  const call = (op: any, ev: string) =>
+    new Promise<unknown>((resolve) => {
+      const hang = setTimeout(() => resolve("no callback within 2 s"), 2000);
+      op.emit(ev, (err: Error | null, responses: unknown) => {
+        clearTimeout(hang);
+        resolve([err ? err.message : null, responses]);
+      });
+    });
+  // no recipient: every (zero) answer is in before the default timer fires
+  const nobody = await call(io.to("nobody"), "v");
+  // recipients that never answer: the default timer fires
+  const silent = await call(io, "silent");
+  const silentRoom = await call(a.socket.broadcast, "silent");
+  const rejected = await io.except("nobody").emitWithAck("silent").catch((e: any) => [e.message, e.responses]);
+  // recipients that answer: whatever the race between answers and the timer, one call only
+  let calls = 0;
+  io.emit("v", () => calls++);
+  await new Promise((r) => setTimeout(r, 100));
+  return { nobody, silent, silentRoom, rejected, calls };
+});
+
 both("reserved names and emit return values", async (io, connect) => {
   const { socket } = await connectedSocket(io, connect);
   const errors: string[] = [];

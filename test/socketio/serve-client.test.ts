@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { connected, httpGet, start, type Backend } from "./helpers";
 
 const clientPkg = require.resolve("socket.io-client/package.json");
@@ -50,6 +51,81 @@ for (const backend of ["uws", "node"] as Backend[]) {
     try {
       const res = await httpGet(`http://127.0.0.1:${h.port}/socket.io/socket.io.js`);
       assert.notEqual(res.status, 200);
+    } finally {
+      await h.cleanup();
+    }
+  });
+}
+
+/** A request over a fresh connection: status and the CORS-related headers only. */
+function corsView(url: string, method: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => {
+        const picked: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (k.startsWith("access-control-") || k === "vary") picked[k] = v;
+        resolve({ status: res.statusCode ?? 0, headers: picked });
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const CORS_CASES: Array<Record<string, unknown>> = [
+  {},
+  { origin: "https://a.example", credentials: true },
+  { origin: ["https://a.example", /\.b\.example$/], exposedHeaders: ["x-a"], maxAge: 600, methods: ["GET", "POST"] },
+  { origin: (o: string | undefined, cb: (e: Error | null, ok?: boolean) => void) => cb(null, o === "https://a.example") },
+];
+
+/** What a browser sees for the bundle under each `cors` setting: GET and preflight, allowed and foreign origins. */
+async function corsObservations(port: number): Promise<unknown[]> {
+  const url = `http://127.0.0.1:${port}/socket.io/socket.io.min.js`;
+  const out: unknown[] = [];
+  for (const origin of ["https://a.example", "https://x.b.example", "https://evil.example"]) {
+    out.push(await corsView(url, "GET", { origin }));
+    out.push(await corsView(url, "OPTIONS", { origin, "access-control-request-method": "GET", "access-control-request-headers": "x-custom" }));
+  }
+  out.push(await corsView(url, "GET", {}));
+  return out;
+}
+
+test("client bundle CORS headers match socket.io's (node backend) and the uWS backend's", async () => {
+  const { Server: UpstreamServer } = await import("socket.io");
+  for (const cors of CORS_CASES) {
+    const results: unknown[][] = [];
+    for (const kind of ["upstream", "node", "uws"] as const) {
+      if (kind === "upstream") {
+        const httpServer = createHttpServer();
+        const io = new UpstreamServer(httpServer, { cors: cors as any });
+        await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
+        try {
+          results.push(await corsObservations((httpServer.address() as { port: number }).port));
+        } finally {
+          await io.close();
+        }
+      } else {
+        const h = await start(kind, { cors });
+        try {
+          results.push(await corsObservations(h.port));
+        } finally {
+          await h.cleanup();
+        }
+      }
+    }
+    assert.deepEqual(results[1], results[0], `node backend, cors ${JSON.stringify(cors)}`);
+    assert.deepEqual(results[2], results[0], `uws backend, cors ${JSON.stringify(cors)}`);
+  }
+});
+
+for (const backend of ["uws", "node"] as Backend[]) {
+  test(`client bundle has no CORS headers without the cors option (${backend})`, async () => {
+    const h = await start(backend);
+    try {
+      const res = await corsView(`http://127.0.0.1:${h.port}/socket.io/socket.io.js`, "GET", { origin: "https://a.example" });
+      assert.deepEqual(res, { status: 200, headers: {} });
     } finally {
       await h.cleanup();
     }

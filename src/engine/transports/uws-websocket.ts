@@ -5,7 +5,10 @@
 //   outside that window (uWS throws on a closed socket);
 // - every send status is checked: BACKPRESSURE clears `writable` until uWS reports `drain`;
 //   buffered bytes above `maxBufferedBytes`, or a DROPPED send, emit "overflow" (the session
-//   closes with "buffer limit exceeded"); messages are never silently lost.
+//   closes with "buffer limit exceeded");
+// - a publish uWS dropped for this socket (over the same budget, see uws-backend.ts) makes
+//   uWS close the socket; a close found over budget emits "overflow" too, never a plain
+//   "close". So a message is only lost together with its session, which says why.
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import { decodePacket, encodePacket, EngineParseError, Packet } from "../../parser/engine-io";
@@ -28,6 +31,10 @@ export class UwsWebSocketTransport extends Transport {
   private ws: uWS.WebSocket<unknown> | undefined;
   /** Sends uWS refused (DROPPED); any drop closes the session, kept for diagnostics. */
   dropped = 0;
+  /** True while this transport itself calls ws.unsubscribe (uWS reports it back synchronously). */
+  private unsubscribing = false;
+  /** Buffered amount over budget when uWS tore the subscriptions down for a close. */
+  private overBudgetAtClose = false;
 
   constructor(private readonly opts: UwsWebSocketOptions) {
     super();
@@ -65,9 +72,26 @@ export class UwsWebSocketTransport extends Transport {
     }
   }
 
+  /**
+   * Called from the uWS `subscription` handler for a lost subscription. Unless we asked for
+   * it, uWS is closing the socket (its close handler follows right away), and the socket
+   * can still be queried: record whether it is over budget, i.e. closed by uWS after
+   * dropping a message (closeOnBackpressureLimit).
+   */
+  onUwsUnsubscribed(): void {
+    const ws = this.ws;
+    if (!ws || this.unsubscribing) return;
+    this.overBudgetAtClose = ws.getBufferedAmount() > this.opts.maxBufferedBytes;
+  }
+
   /** Called from the uWS `close` handler: the socket is gone. */
   onUwsClose(): void {
     this.ws = undefined;
+    if (this.overBudgetAtClose && this.readyState === "open") {
+      debug("closed by uWS over the backpressure limit");
+      this.writable = false;
+      this.emit("overflow");
+    }
     this.onClose();
   }
 
@@ -107,7 +131,14 @@ export class UwsWebSocketTransport extends Transport {
   }
 
   override unsubscribe(topic: string): void {
-    this.ws?.unsubscribe(topic);
+    const ws = this.ws;
+    if (!ws) return;
+    this.unsubscribing = true;
+    try {
+      ws.unsubscribe(topic);
+    } finally {
+      this.unsubscribing = false;
+    }
   }
 
   override applyTopics(topics: ReadonlySet<string>): void {
