@@ -33,10 +33,10 @@ function binaryPath(): string {
  * the shim was not explicitly allowed (option `allowUwsShim` or env `HYPERIO_ALLOW_UWS_SHIM=1`).
  */
 export function loadUws(allowShim = process.env[ALLOW_SHIM_ENV] === "1"): LoadedUws {
-  if (cached) {
-    if (cached.isShim && !allowShim) throw shimError(undefined);
-    return cached;
-  }
+  // The first load decides for the whole process: once a caller explicitly allowed the
+  // shim (and the warning was printed), later callers (the engine attaching, the server
+  // closing) get the same module rather than a contradictory refusal.
+  if (cached) return cached;
   let uws: UwsModule;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
