@@ -23,6 +23,18 @@ const debug = createDebug("hyperio:broadcast-operator");
 type Flags = BroadcastFlags & { expectSingleResponse?: boolean };
 
 /**
+ * Validates an ack timeout: a non-negative number of ms, or undefined (no timeout, as
+ * upstream treats it). Upstream would turn a negative or NaN value into a 1 ms timer; that
+ * is a bug in the caller, reported here instead.
+ */
+export function checkTimeout(timeout: unknown): void {
+  if (timeout === undefined) return;
+  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
+    throw new TypeError(`timeout: expected a non-negative number of ms, got ${String(timeout)}`);
+  }
+}
+
+/**
  * Targets a set of sockets of one namespace.
  *
  * @example
@@ -71,11 +83,12 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     return this.withFlags({ local: true });
   }
 
-  /** Acks get an Error first when not all answers arrive within `timeout` ms. */
+  /**
+   * Acks get an Error first when not all answers arrive within `timeout` ms. (`undefined`
+   * is accepted, as upstream: the same as not calling timeout().)
+   */
   timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
-    if (!Number.isFinite(timeout) || timeout < 0) {
-      throw new TypeError(`timeout: expected a non-negative number of ms, got ${String(timeout)}`);
-    }
+    checkTimeout(timeout);
     return this.withFlags({ timeout }) as any;
   }
 

@@ -2,10 +2,10 @@
 // Decodes incoming frames into packets routed to the socket of their namespace, and writes
 // encoded packets to the engine.
 //
-// Failure rules: a frame the decoder rejects closes this client only (`parse error`), never
-// the server; a packet for a namespace the client has not joined (other than CONNECT) is a
-// protocol violation and closes the client; a client that joins no namespace within
-// `connectTimeout` ms is closed so idle sessions cannot pile up.
+// Failure rules: a frame the decoder rejects closes this client only (`forced close`, as
+// upstream), never the server; a packet for a namespace the client has not joined (other
+// than CONNECT) is a protocol violation and closes the client; a client that joins no
+// namespace within `connectTimeout` ms is closed so idle sessions cannot pile up.
 import createDebug from "debug";
 import type { EngineSocket } from "./engine-types";
 import { PacketType, type Decoder, type Encoder, type Packet } from "./parser-types";
@@ -187,11 +187,16 @@ export class Client<
     }
   }
 
-  /** A decoding error: report it to the sockets and close this connection ("parse error"). */
+  /**
+   * A decoding error: report it to the sockets (their `error` event) and close this
+   * connection. The sockets leave with "forced close", the reason socket.io 4.8 gives (its
+   * client closes the engine socket, whose close reason is that), so it is also recoverable
+   * with connection state recovery, as upstream.
+   */
   private onError(err: Error): void {
     for (const socket of this.sockets.values()) socket._onerror(err);
     if (this.conn.readyState === "open") {
-      this.onClose("parse error", err);
+      this.onClose("forced close");
       this.conn.close();
     }
   }

@@ -1,29 +1,26 @@
-// Builds the Engine.IO server (hyperio's engine, src/engine) for each backend. Kept apart
-// from the Server so the Socket.IO layer depends on the engine through one narrow seam.
+// Builds hyperio's Engine.IO server (src/engine) for each backend: the one seam through
+// which the Socket.IO layer creates an engine. There is no other engine to fall back to;
+// a user who wants their own engine (hyperio's, configured by hand, or any engine.io 6
+// compatible server) creates it and hands it to `io.bind(engine)`.
 import type { Server as HttpServer } from "node:http";
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import { EngineServer } from "./engine";
-import type { EngineBackend, EngineServer as EngineLike } from "./engine-types";
 
 const debug = createDebug("hyperio:engine-backend");
 
-const backend: EngineBackend = {
-  forApp(app: uWS.TemplatedApp, opts: Record<string, any>): EngineLike {
-    debug("engine on a uWS app at %s", opts.path);
-    const engine = new EngineServer(opts);
-    engine.attachApp(app, { path: opts.path, encrypted: opts.encrypted });
-    return engine as unknown as EngineLike;
-  },
-  forHttp(httpServer: HttpServer, opts: Record<string, any>): EngineLike {
-    debug("engine on a node:http server at %s", opts.path);
-    const engine = new EngineServer(opts);
-    engine.attach(httpServer, { path: opts.path, destroyUpgrade: opts.destroyUpgrade, destroyUpgradeTimeout: opts.destroyUpgradeTimeout });
-    return engine as unknown as EngineLike;
-  },
-};
+/** An engine serving `opts.path` on a uWS App (WebSocket and long-polling both on uWS). */
+export function engineOnApp(app: uWS.TemplatedApp, opts: Record<string, any>): EngineServer {
+  debug("engine on a uWS app at %s", opts.path);
+  return new EngineServer(opts).attachApp(app, { path: opts.path, encrypted: opts.encrypted });
+}
 
-/** The engine factory. */
-export function engineBackend(): EngineBackend {
-  return backend;
+/** An engine serving `opts.path` on a node:http server (node:http + ws backend). */
+export function engineOnHttp(httpServer: HttpServer, opts: Record<string, any>): EngineServer {
+  debug("engine on a node:http server at %s", opts.path);
+  return new EngineServer(opts).attach(httpServer, {
+    path: opts.path,
+    destroyUpgrade: opts.destroyUpgrade,
+    destroyUpgradeTimeout: opts.destroyUpgradeTimeout,
+  });
 }

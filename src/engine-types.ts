@@ -39,11 +39,3 @@ export interface EngineServer extends EventEmitter {
   readonly supportsPublish?: boolean;
   publish?(topic: string, data: string | Buffer, isBinary: boolean): boolean;
 }
-
-/** What the Server needs to build an engine on each backend. */
-export interface EngineBackend {
-  /** An engine serving `opts.path` on a uWS App. */
-  forApp(app: any, opts: Record<string, any>): EngineServer;
-  /** An engine serving `opts.path` on a node:http server (node:http + ws backend). */
-  forHttp(httpServer: import("node:http").Server, opts: Record<string, any>): EngineServer;
-}

@@ -8,9 +8,9 @@
 // CORS: with the `cors` option the bundle responses carry the same CORS headers as the
 // engine's, and a preflight (OPTIONS) is answered like the `cors` middleware does, as
 // socket.io 4.8 does on its node:http server. (Upstream's own uWS route skips CORS; here a
-// uWS server behaves like upstream's `new Server(port)`, which is an http server.) A failing
-// `origin` function leaves the headers out and still serves the file, as upstream's
-// middleware chain does.
+// uWS server behaves like upstream's `new Server(port)`, which is an http server.) An
+// `origin` function that fails or refuses leaves every CORS header out and the file is
+// served, as upstream's middleware chain does.
 import { readFileSync } from "node:fs";
 import { STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
@@ -111,10 +111,30 @@ function corsFor(
   cb: (result: CorsResult | undefined) => void,
 ): void {
   if (!cors) return cb(undefined);
-  applyCors(cors, { method, headers } as unknown as EngineRequest, (err, result) => {
-    if (err) debug("cors origin function failed: %s", err);
-    cb(err ? undefined : result);
-  });
+  const apply = (opts: CorsOptions) =>
+    applyCors(opts, { method, headers } as unknown as EngineRequest, (err, result) => {
+      if (err) debug("cors origin function failed: %s", err);
+      cb(err ? undefined : result);
+    });
+  const origin = cors.origin;
+  if (typeof origin !== "function") return apply(cors);
+  // As the `cors` middleware: an origin function answering an error or a falsy origin skips
+  // CORS entirely (no Vary, no preflight answer: the file is served).
+  let answered = false;
+  try {
+    origin(headers.origin, (err, resolved) => {
+      if (answered) return;
+      answered = true;
+      if (err || !resolved) return cb(undefined);
+      apply({ ...cors, origin: resolved });
+    });
+  } catch (err) {
+    debug("cors origin function threw: %s", err);
+    if (!answered) {
+      answered = true;
+      cb(undefined);
+    }
+  }
 }
 
 /**

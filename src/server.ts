@@ -17,7 +17,7 @@ import { SessionAwareUwsAdapter, UwsAdapter } from "./adapter/uws-adapter";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
 import { Client } from "./client";
 import { defaultParser } from "./default-parser";
-import { engineBackend } from "./engine-backend";
+import { engineOnApp, engineOnHttp } from "./engine-backend";
 import type { EngineServer as HyperioEngine } from "./engine";
 import type { EngineSocket } from "./engine-types";
 import { loadUws } from "./engine/uws-loader";
@@ -138,6 +138,14 @@ export class Server<
     if (typeof srv === "number" || isHttpServer(srv)) this.attach(srv);
   }
 
+  /**
+   * The engine under its old name: socket.io sets `io.eio` when it attaches to a server, and
+   * some applications still read it (`io.eio.clientsCount`). Same object as `io.engine`.
+   */
+  get eio(): HyperioEngine | undefined {
+    return this.engine;
+  }
+
   /** @internal */
   get _opts(): ResolvedOptions {
     return this.opts;
@@ -219,7 +227,7 @@ export class Server<
     if (!isHttpServer(srv)) throw new TypeError("hyperio: attach() needs an http.Server or a port number");
     const engineOpts = this.engineOptions(opts);
     debug("attaching to http server at %s", engineOpts.path);
-    const engine = engineBackend().forHttp(srv as HttpServer, engineOpts);
+    const engine = engineOnHttp(srv as HttpServer, engineOpts);
     if (this._serveClient) serveClientOnHttp(srv as HttpServer, this._path, clientCors(engineOpts.cors));
     this.httpServer = srv;
     this.bind(engine);
@@ -271,7 +279,7 @@ export class Server<
     // Our route goes first; it yields every URL that is not a client bundle to the engine.
     if (this._serveClient) serveClientOnApp(app, this._path, clientCors(engineOpts.cors));
     debug("attaching to uWS app at %s", engineOpts.path);
-    this.bind(engineBackend().forApp(app, engineOpts));
+    this.bind(engineOnApp(app, engineOpts));
   }
 
   private engineOptions(opts: Partial<ServerOptions>): Record<string, any> {
@@ -399,6 +407,12 @@ export class Server<
       const { uws } = loadUws(true);
       uws.us_listen_socket_close(this.listenSocket);
       this.listenSocket = undefined;
+    } else if (this.boundPort !== undefined && !this.httpServer) {
+      // Closed before: report it as upstream's `new Server(port)` does (its http.Server).
+      const err = Object.assign(new Error("Server is not running."), { code: "ERR_SERVER_NOT_RUNNING" });
+      debug("server was not running");
+      fn?.(err);
+      return;
     }
     if (this.httpServer) {
       const srv = this.httpServer as HttpServer;

@@ -10,7 +10,7 @@ import type { IncomingMessage } from "node:http";
 import { parse as parseQuery } from "node:querystring";
 import createDebug from "debug";
 import type { AdapterLike, BroadcastFlags, Room, Session, SocketId } from "./adapter/types";
-import { BroadcastOperator } from "./broadcast-operator";
+import { BroadcastOperator, checkTimeout } from "./broadcast-operator";
 import type { Client } from "./client";
 import type { EngineSocket } from "./engine-types";
 import type { Namespace } from "./namespace";
@@ -90,6 +90,8 @@ export class Socket<
 
   private readonly fns: Array<(event: Event, next: (err?: Error) => void) => void> = [];
   private flags: SocketFlags = {};
+  /** Whether `_onconnect` ran (stays true after disconnection). */
+  private everConnected = false;
   private anyListeners?: AnyListener[];
   private anyOutgoingListeners?: AnyListener[];
 
@@ -166,9 +168,10 @@ export class Socket<
     }
     const flags = this.flags;
     this.flags = {};
-    if (this.server.opts.connectionStateRecovery && this.connected) {
-      // Through the adapter, so the packet gets an offset and is kept for replay (only once
-      // connected: before that the socket is not in its own room and would miss it).
+    if (this.server.opts.connectionStateRecovery && this.everConnected) {
+      // Through the adapter, so the packet gets an offset and is kept for replay: after a
+      // disconnection too, so a recovering client gets it, as with upstream (not before the
+      // first connection: the socket is not in its own room yet and would miss it).
       this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
     } else {
       this.notifyOutgoingListeners(packet);
@@ -265,6 +268,7 @@ export class Socket<
   /** @internal Called by the namespace once middleware accepted the socket. */
   _onconnect(): void {
     this.connected = true;
+    this.everConnected = true;
     this.join(this.id);
     this.packet({ type: PacketType.CONNECT, data: this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id } });
   }
@@ -399,11 +403,12 @@ export class Socket<
     return this.newBroadcastOperator().local;
   }
 
-  /** The ack of the next emit gets an Error first if no answer comes within `timeout` ms. */
+  /**
+   * The ack of the next emit gets an Error first if no answer comes within `timeout` ms.
+   * `undefined` means no timeout, as upstream (handy with an optional setting).
+   */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
-    if (!Number.isFinite(timeout) || timeout < 0) {
-      throw new TypeError(`timeout: expected a non-negative number of ms, got ${String(timeout)}`);
-    }
+    checkTimeout(timeout);
     this.flags.timeout = timeout;
     return this as any;
   }

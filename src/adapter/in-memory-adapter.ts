@@ -32,6 +32,28 @@ export interface WriteOptions {
 }
 
 /**
+ * The encoder as adapters see it: upstream's `encode`, plus hyperio's optional `encodeOnce`
+ * (the default codec has it; a third-party codec such as msgpack may not).
+ */
+export interface BroadcastEncoder {
+  encode(packet: any): any[];
+  encodeOnce?(packet: any): { text: string; attachments: readonly Buffer[] };
+}
+
+/**
+ * Encodes a broadcast packet once, into what `client.writeToEngine` takes: the packet text
+ * followed by its attachments as Buffers (or, for a codec without `encodeOnce`, whatever its
+ * `encode` returns). Every recipient gets these very objects.
+ */
+export function encodeBroadcast(encoder: BroadcastEncoder, packet: any): Array<string | Buffer> {
+  if (typeof encoder.encodeOnce === "function") {
+    const { text, attachments } = encoder.encodeOnce(packet);
+    return attachments.length === 0 ? [text] : [text, ...attachments];
+  }
+  return encoder.encode(packet);
+}
+
+/**
  * In-memory adapter with upstream socket.io-adapter's contract.
  *
  * @example
@@ -46,7 +68,7 @@ export interface WriteOptions {
 export class Adapter extends EventEmitter {
   public rooms: Map<Room, Set<SocketId>> = new Map();
   public sids: Map<SocketId, Set<Room>> = new Map();
-  protected readonly encoder: { encode(packet: any): any[] };
+  protected readonly encoder: BroadcastEncoder;
 
   constructor(public readonly nsp: AdapterNamespace | any) {
     super();
@@ -111,7 +133,7 @@ export class Adapter extends EventEmitter {
   broadcast(packet: any, opts: BroadcastOptions): void {
     const writeOpts = this.writeOptions(opts);
     packet.nsp = this.nsp.name;
-    const encoded = this.encoder.encode(packet);
+    const encoded = encodeBroadcast(this.encoder, packet);
     this.apply(opts, (socket) => {
       socket.notifyOutgoingListeners?.(packet);
       socket.client.writeToEngine(encoded, writeOpts);
@@ -133,7 +155,7 @@ export class Adapter extends EventEmitter {
     // One id serves every recipient: ids come from the namespace counter, so no socket of
     // this namespace has another pending ack with the same id.
     packet.id = this.nsp._ids++;
-    const encoded = this.encoder.encode(packet);
+    const encoded = encodeBroadcast(this.encoder, packet);
     let count = 0;
     this.apply(opts, (socket) => {
       count++;
@@ -194,9 +216,13 @@ export class Adapter extends EventEmitter {
    * and in none of `opts.except`. A socket in several target rooms is visited once.
    */
   protected apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
-    const except = this.computeExceptSids(opts.except);
+    this.applyExcluding(opts.rooms, this.computeExceptSids(opts.except), fn);
+  }
+
+  /** `apply` with the excluded socket ids already computed (by a caller that needed them too). */
+  protected applyExcluding(rooms: Set<Room>, except: Set<SocketId>, fn: (socket: AdapterSocket) => void): void {
     const sockets: Map<SocketId, AdapterSocket> = this.nsp.sockets;
-    if (opts.rooms.size === 0) {
+    if (rooms.size === 0) {
       // `fn` may disconnect sockets, deleting entries: Map/Set iteration tolerates that.
       for (const id of this.sids.keys()) {
         if (except.has(id)) continue;
@@ -206,7 +232,7 @@ export class Adapter extends EventEmitter {
       return;
     }
     const visited = new Set<SocketId>();
-    for (const room of opts.rooms) {
+    for (const room of rooms) {
       const members = this.rooms.get(room);
       if (!members) continue;
       for (const id of members) {

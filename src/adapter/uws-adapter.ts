@@ -29,24 +29,27 @@
 //   3. a few excluded (at most MAX_EXCLUDED_FRACTION of T), each anchored by another topic
 //                                  -> unsubscribe them from T, publish, resubscribe (valid
 //                                     because the subscriber set is captured at publish)
-//   4. otherwise                   -> subscribe T's WebSocket recipients to a temporary
-//                                     topic, publish, unsubscribe them (anchored by the
-//                                     namespace topic).
-// Measured (test/socketio/tools/measure-fanout.ts, 500 WebSocket clients in another process,
-// 200 broadcasts of 100 B, server CPU per delivery): publish ~300 ns (io.emit, to(room),
-// except 4 sockets via case 3, socket.broadcast via case 2); a temporary topic per broadcast
-// (subscribe every recipient, publish, unsubscribe) ~880 ns, hence only case 4; half the
-// namespace excluded (case 3) ~1600 ns and 80% excluded (case 4) ~2800 ns per delivery,
-// both dominated by the per-excluded-socket work and still well under the last option: one engine
-// write per recipient (the in-memory path) ~6000 ns, hence never that for WebSocket
-// recipients unless T is an own-id room (no topic).
+//   4. otherwise                   -> no publish: one engine write per recipient (the
+//                                     in-memory path), the same encoded packet for each.
+// Measured (bench/broadcast-fanout.ts: 500 WebSocket clients in another process, 200
+// broadcasts of 100 B per shape, server CPU per delivery, 2 shared cores, noisy to +-30%):
+// publish ~300 ns (io.emit, to(room), except 4 sockets via case 3, socket.broadcast via
+// case 2). One engine write per recipient costs ~1000 ns with the in-memory adapter but
+// ~2300-3300 ns here, where every recipient subscribes to several uWS topics (cause not
+// pinned down: one dummy topic per socket only takes the in-memory figure to ~1200). Case 3 pays ~1.5-2 us per excluded socket (unsubscribe +
+// resubscribe): ~750-900 ns per delivery with 10% or 25% of T excluded, ~2000-2800 ns with
+// half of T excluded (a tie with writes, hence the threshold), ~10 us with 80%. A temporary
+// topic per broadcast (subscribe every recipient, publish, unsubscribe them) measured
+// ~1900-4300 ns per delivery, no better than writing, so it is not used. Broadcasts that
+// exclude most of a room therefore cost ~3x more per delivery on this adapter than on the
+// in-memory one (bench/broadcast-fanout.ts shows it, shape "io.to(all).except(80%)").
 //
 // Acknowledged broadcasts (broadcastWithAck) register an ack per recipient anyway, so they
 // take the in-memory path. `volatile`: polling recipients whose transport is not writable
 // are skipped as in memory; WebSocket subscribers are left to uWS, which skips a subscriber
 // over its backpressure limit (engine option) and reports it there.
 import createDebug from "debug";
-import { Adapter } from "./in-memory-adapter";
+import { Adapter, encodeBroadcast } from "./in-memory-adapter";
 import { SessionStore } from "./session-store";
 import { recoveryWindow } from "./session-aware-adapter";
 import type { AdapterSocket, BroadcastOptions, PrivateSessionId, Room, Session, SessionToPersist, SocketId } from "./types";
@@ -57,10 +60,8 @@ const debug = createDebug("hyperio:uws-adapter");
 const MIN_PUBLISH_MEMBERS = 2;
 
 /**
- * Case 3 above applies while excluded members are at most this fraction of T; past it,
- * case 4. From the measurements in the header: unsubscribing + resubscribing one excluded
- * socket costs about what subscribing + unsubscribing one recipient does, so case 3 wins
- * while the excluded are fewer than the recipients.
+ * Case 3 above applies while excluded members are at most this fraction of T; past it, one
+ * write per recipient is cheaper (measurements in the header: about a tie at one half).
  */
 const MAX_EXCLUDED_FRACTION = 0.5;
 
@@ -93,8 +94,6 @@ interface TopicSocket extends AdapterSocket {
 export class UwsAdapter extends Adapter {
   private readonly prefix: string;
   private readonly nspTopic: string;
-  /** Topic of case 4, subscribed and unsubscribed within one broadcast. */
-  private readonly tempTopic: string;
   private readonly topics = new Map<Room, string>();
   /** Sockets of this namespace not (yet) on a WebSocket transport: publish misses them. */
   private readonly polling = new Set<SocketId>();
@@ -104,7 +103,6 @@ export class UwsAdapter extends Adapter {
     super(nsp);
     this.prefix = String(nsp.name.length) + nsp.name;
     this.nspTopic = this.prefix + "\x1e";
-    this.tempTopic = this.prefix + "\x1d";
   }
 
   /** The uWS topic of a room. */
@@ -209,8 +207,9 @@ export class UwsAdapter extends Adapter {
     }
     const writeOpts = this.writeOptions(opts);
     packet.nsp = this.nsp.name;
-    const encoded = this.encoder.encode(packet);
-    const frames = toFrames(encoded);
+    // Encoded once (encodeOnce when the codec has it): the polling recipients get `encoded`,
+    // the WebSocket subscribers the frames built from the same text and attachment Buffers.
+    const encoded = encodeBroadcast(this.encoder, packet);
     const except = this.computeExceptSids(opts.except);
     const named = opts.rooms;
 
@@ -230,7 +229,7 @@ export class UwsAdapter extends Adapter {
     }
     if (!members) return; // no named room has members
 
-    const published = members.size >= MIN_PUBLISH_MEMBERS && this.publishExcluding(topicRoom, members, except, frames);
+    const published = members.size >= MIN_PUBLISH_MEMBERS && this.publishExcluding(topicRoom, members, except, encoded);
 
     const outgoing = this.nsp._outgoingListenerSockets as Set<AdapterSocket> | undefined;
     const write = (socket: AdapterSocket) => {
@@ -239,7 +238,7 @@ export class UwsAdapter extends Adapter {
     };
 
     if (!published) {
-      this.apply(opts, write);
+      this.applyExcluding(named, except, write);
       return;
     }
     debug("published %s to %s", packet.type, topicRoom ?? "<namespace>");
@@ -278,15 +277,15 @@ export class UwsAdapter extends Adapter {
   }
 
   /**
-   * Publishes `frames` to T's WebSocket subscribers minus `except` (cases 1-4 of the header).
-   * Returns false only when T has no topic (an own-id room): the caller then writes to every
-   * recipient individually.
+   * Publishes `frames` to T's WebSocket subscribers minus `except` (cases 1-3 of the header).
+   * Returns false when T has no topic (an own-id room) or in case 4: the caller then writes
+   * to every recipient individually.
    */
   private publishExcluding(
     topicRoom: Room | undefined,
     members: Set<SocketId> | Map<SocketId, Set<Room>>,
     except: Set<SocketId>,
-    frames: Frame[],
+    encoded: Array<string | Buffer>,
   ): boolean {
     if (topicRoom !== undefined && this.sids.has(topicRoom)) return false; // own-id rooms have no topic
     const topic = topicRoom === undefined ? this.nspTopic : this.topicOf(topicRoom);
@@ -296,11 +295,11 @@ export class UwsAdapter extends Adapter {
       const socket = this.localSocket(id);
       if (socket) excluded.push(socket);
     }
-    if (excluded.length === 0) return this.publish(topic, frames);
+    if (excluded.length === 0) return this.publish(topic, toFrames(encoded));
     if (excluded.length === 1 && excluded[0].conn.publishFromSelf) {
       debug("publish to %s from the excluded socket %s", topic, excluded[0].id);
       const conn = excluded[0].conn;
-      for (const frame of frames) conn.publishFromSelf!(topic, frame.data, frame.isBinary);
+      for (const frame of toFrames(encoded)) conn.publishFromSelf!(topic, frame.data, frame.isBinary);
       return true;
     }
     // Case 3 needs each excluded socket anchored by another topic while it is off T (see
@@ -310,26 +309,13 @@ export class UwsAdapter extends Adapter {
     if (anchored && excluded.length <= members.size * MAX_EXCLUDED_FRACTION) {
       debug("publish to %s with %d sockets unsubscribed meanwhile", topic, excluded.length);
       for (const socket of excluded) socket.conn.unsubscribe!(topic);
-      this.publish(topic, frames);
+      this.publish(topic, toFrames(encoded));
       for (const socket of excluded) socket.conn.subscribe!(topic);
       return true;
     }
-    // Case 4: a temporary topic holding T's WebSocket recipients (each stays anchored by the
-    // namespace topic, so unsubscribing right after the publish loses nothing).
-    debug("publish to a temporary topic: %d of %d excluded", excluded.length, members.size);
-    let count = 0;
-    const recipients: TopicSocket[] = [];
-    for (const id of members.keys()) {
-      if (except.has(id) || !this.onWebSocket(id)) continue;
-      const socket = this.localSocket(id);
-      if (!socket?.conn.subscribe || socket.conn.readyState !== "open") continue;
-      recipients.push(socket);
-      socket.conn.subscribe(this.tempTopic);
-      count++;
-    }
-    if (count) this.publish(this.tempTopic, frames);
-    for (const socket of recipients) socket.conn.unsubscribe!(this.tempTopic);
-    return true;
+    // Case 4: one write per recipient (by the caller).
+    debug("%d of %d excluded: writing to each recipient", excluded.length, members.size);
+    return false;
   }
 
   /** Whether a socket subscribes to a room topic besides the namespace topic. */
@@ -351,13 +337,21 @@ export class UwsAdapter extends Adapter {
   }
 }
 
-/** Engine.IO WebSocket frames of an encoded Socket.IO packet: text gets the "4" message prefix. */
-function toFrames(encoded: any[]): Frame[] {
-  return encoded.map((chunk) =>
-    typeof chunk === "string"
-      ? { data: "4" + chunk, isBinary: false }
-      : { data: Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), isBinary: true },
-  );
+/**
+ * Engine.IO WebSocket frames of an encoded Socket.IO packet: the text gets the "4" message
+ * prefix (one concatenation per broadcast), binary chunks go as they are (a codec without
+ * encodeOnce may hand ArrayBuffers or typed arrays: viewed as Buffers, never copied).
+ */
+function toFrames(encoded: Array<string | Buffer | ArrayBuffer | ArrayBufferView>): Frame[] {
+  const frames = new Array<Frame>(encoded.length);
+  for (let i = 0; i < encoded.length; i++) {
+    const chunk = encoded[i];
+    if (typeof chunk === "string") frames[i] = { data: "4" + chunk, isBinary: false };
+    else if (Buffer.isBuffer(chunk)) frames[i] = { data: chunk, isBinary: true };
+    else if (chunk instanceof ArrayBuffer) frames[i] = { data: Buffer.from(chunk), isBinary: true };
+    else frames[i] = { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), isBinary: true };
+  }
+  return frames;
 }
 
 /**

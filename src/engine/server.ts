@@ -19,6 +19,7 @@ import {
 import type { EngineRequest } from "./request";
 import { Socket } from "./socket";
 import { TimerRegistry } from "./timers";
+import { FlushQueue } from "./flush-queue";
 import type { Middleware } from "./middleware";
 import { defaultId, HandshakeCallback, prepareHandshake, verifyRequest, VerifyCallback } from "./verify";
 import type { Transport } from "./transport";
@@ -71,6 +72,10 @@ export class EngineServer extends EventEmitter {
   readonly clients = new Map<string, Socket>();
   /** @internal every timer the engine arms (see activeTimers). */
   readonly timers = new TimerRegistry();
+  /** @internal WebSocket sessions whose writes of this tick are still queued (flush-queue.ts). */
+  readonly wsFlushQueue = new FlushQueue();
+  /** @internal polling sessions with a response due at the end of this tick. */
+  readonly pollingFlushQueue = new FlushQueue();
   /** @internal middlewares registered with `use`, run by the backends. */
   readonly middlewares: Middleware[] = [];
   private uwsBindings: UwsBinding[] = [];
@@ -182,6 +187,8 @@ export class EngineServer extends EventEmitter {
    * WebSocket session subscribed to `topic`. Returns whether uWS accepted it.
    */
   publish(topic: string, data: string | Buffer | ArrayBuffer | Uint8Array, isBinary: boolean): boolean {
+    // Direct sends queued earlier in this tick go first (see flush-queue.ts).
+    this.wsFlushQueue.flushAll();
     let ok = false;
     for (const b of this.uwsBindings) ok = b.app.publish(topic, data, isBinary, false) || ok;
     return ok;

@@ -1,8 +1,10 @@
 // One Engine.IO session: heartbeat, write buffer, transport switch on upgrade, topics.
 //
 // Invariants:
-// - `writeBuffer` only holds packets while the transport cannot take them (polling without a
-//   pending GET); its size is capped by `maxBufferedBytes` ("buffer limit exceeded");
+// - `writeBuffer` holds packets while the transport cannot take them (polling without a
+//   pending GET), its size capped by `maxBufferedBytes` ("buffer limit exceeded"), and on a
+//   WebSocket until the end of the tick (under 16 KiB; see flush-queue.ts): a WebSocket
+//   session's writes go out once per tick, before any publish and before its close;
 // - at any instant the session has exactly one active transport, and its topics are applied
 //   to that transport iff it is a uWS WebSocket (switched synchronously on upgrade, so a
 //   publish reaches the session exactly once);
@@ -13,6 +15,7 @@ import { isBinary, Packet, PacketOptions, PacketType, RawData, toBuffer } from "
 import type { ResolvedOptions, TransportName } from "./options";
 import type { EngineRequest } from "./request";
 import type { TimerRegistry } from "./timers";
+import type { FlushQueue } from "./flush-queue";
 import { Transport, TransportError } from "./transport";
 
 const debug = createDebug("hyperio:engine:socket");
@@ -39,10 +42,32 @@ export interface SendOptions extends PacketOptions {}
 export interface SessionHost {
   readonly opts: ResolvedOptions;
   readonly timers: TimerRegistry;
+  /** Sessions with WebSocket writes waiting for the end of the tick (flushed before a publish). */
+  readonly wsFlushQueue: FlushQueue;
+  /** Polling sessions with a response to write at the end of the tick. */
+  readonly pollingFlushQueue: FlushQueue;
   emit(event: string, ...args: unknown[]): boolean;
 }
 
 const UPGRADE_CHECK_MS = 100;
+
+/**
+ * A WebSocket write batch is handed over at once from this size: uWS's cork buffer is
+ * 16 KiB, so a bigger batch gains nothing from waiting.
+ */
+const WS_BATCH_BYTES = 16 * 1024;
+
+/**
+ * The options a packet carries: `compress` defaults to true. The caller's object is used as
+ * is when it already says compress true/false (upstream even writes `compress` into it), so
+ * a broadcast handing one options object to every recipient copies nothing.
+ */
+function packetOptions(options: SendOptions | undefined): PacketOptions {
+  if (options === undefined) return { compress: true };
+  const c = options.compress;
+  if (c === true || c === false) return options;
+  return { ...options, compress: true };
+}
 
 export class Socket extends EventEmitter {
   readonly id: string;
@@ -304,9 +329,7 @@ export class Socket extends EventEmitter {
       options = undefined;
     }
     if (this.readyState === "closing" || this.readyState === "closed") return;
-    const opts: PacketOptions = { ...(options ?? {}) };
-    opts.compress = opts.compress !== false;
-    const packet: Packet = { type, options: opts };
+    const packet: Packet = { type, options: packetOptions(options) };
     if (data !== undefined) {
       packet.data = (typeof data === "string" ? data : isBinary(data) ? toBuffer(data) : String(data)) as RawData;
     }
@@ -314,6 +337,13 @@ export class Socket extends EventEmitter {
     this.writeBuffer.push(packet);
     this.writeBufferBytes += packet.data === undefined ? 1 : packet.data.length + 1;
     if (typeof callback === "function") this.packetsFn.push(callback);
+    if (this.transport.buffersInternally) {
+      // WebSocket: batched per tick (see flush-queue.ts), but never holding more than one
+      // batch: past that it goes to the transport now, whose own limit then applies.
+      if (this.writeBufferBytes >= WS_BATCH_BYTES) this.flushNow();
+      else this.flush();
+      return;
+    }
     if (this.writeBufferBytes > this.opts.maxBufferedBytes) {
       debug("session %s: write buffer over maxBufferedBytes", this.id);
       this.onClose("buffer limit exceeded");
@@ -323,23 +353,22 @@ export class Socket extends EventEmitter {
   }
 
   /**
-   * Hands buffered packets to the transport. Polling flushes are batched per tick (one
-   * response carries every packet sent in the same tick); WebSocket flushes are immediate.
+   * Schedules handing buffered packets to the transport, once per tick: a polling response
+   * carries every packet sent in the same tick, and a WebSocket gets them in one write.
    */
   private flush(): void {
     if (this.readyState === "closed" || this.writeBuffer.length === 0) return;
     const t = this.transport;
     if (!t.writable && !t.buffersInternally) return;
-    if (t.buffersInternally) {
-      this.flushNow();
-      return;
-    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flushNow();
-    });
+    (t.buffersInternally ? this.server.wsFlushQueue : this.server.pollingFlushQueue).add(this);
+  }
+
+  /** @internal Called by the flush queue this session was added to. */
+  flushQueued(): void {
+    this.flushScheduled = false;
+    this.flushNow();
   }
 
   private flushNow(): void {
@@ -379,6 +408,8 @@ export class Socket extends EventEmitter {
    */
   publishFromSelf(topic: string, data: string | Buffer, isBinary: boolean): boolean {
     if (this.readyState !== "open") return false;
+    // Direct sends queued earlier in this tick go first (see flush-queue.ts).
+    this.server.wsFlushQueue.flushAll();
     return this.transport.publishFromSelf(topic, data, isBinary);
   }
 
@@ -392,11 +423,15 @@ export class Socket extends EventEmitter {
    */
   close(discard = false): void {
     if (discard && (this.readyState === "open" || this.readyState === "closing")) {
+      if (this.transport.buffersInternally) this.flushNow();
       this.closeTransport(true);
       return;
     }
     if (this.readyState !== "open") return;
     this.readyState = "closing";
+    // A WebSocket takes what is queued for this tick right away, as it would have without
+    // the batching, so the close goes out now and after it.
+    if (this.transport.buffersInternally) this.flushNow();
     if (this.writeBuffer.length) {
       this.once("drain", () => this.closeTransport(false));
       return;

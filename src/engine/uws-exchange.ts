@@ -77,8 +77,16 @@ export const deferOutOfWsHandler: (fn: () => void) => void = (fn) => {
   setImmediate(fn);
 };
 
+const STATUS_LINES = new Map<number, string>();
+
+/** "200 OK" for 200, built once per status code. */
 function statusLine(status: number): string {
-  return `${status} ${STATUS_CODES[status] ?? "Unknown"}`;
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = `${status} ${STATUS_CODES[status] ?? "Unknown"}`;
+    if (STATUS_LINES.size < 64) STATUS_LINES.set(status, line);
+  }
+  return line;
 }
 
 export class UwsExchange implements HttpExchange {
@@ -175,7 +183,7 @@ export class UwsExchange implements HttpExchange {
         for (const all of [this.baseHeaders, headers]) {
           for (const k in all) {
             // uWS writes Content-Length itself.
-            if (k.toLowerCase() === "content-length") continue;
+            if (k.length === 14 && k.toLowerCase() === "content-length") continue;
             const v = all[k];
             if (Array.isArray(v)) for (const x of v) res.writeHeader(k, x);
             else res.writeHeader(k, v);

@@ -89,6 +89,8 @@ async function corsObservations(port: number): Promise<unknown[]> {
     out.push(await corsView(url, "OPTIONS", { origin, "access-control-request-method": "GET", "access-control-request-headers": "x-custom" }));
   }
   out.push(await corsView(url, "GET", {}));
+  // the engine's own preflight on the same path still reaches the engine
+  out.push(await corsView(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`, "OPTIONS", { origin: "https://a.example", "access-control-request-method": "POST" }));
   return out;
 }
 

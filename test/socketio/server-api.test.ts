@@ -106,9 +106,13 @@ test("new Server(port) listens through uWS; close() stops listening", async () =
     const c = ioc(`http://127.0.0.1:${port}`, { transports: ["websocket"], forceNew: true, reconnection: false });
     await connected(c);
     const d = once<[string]>(c, "disconnect");
-    await io.close();
+    const errors: unknown[] = [];
+    await io.close((err) => errors.push(err));
     assert.equal((await d)[0], "transport close");
     c.disconnect();
+    // closing again: resolves, and the callback reports what upstream's http.Server does
+    await io.close((err) => errors.push((err as any)?.code));
+    assert.deepEqual(errors, [undefined, "ERR_SERVER_NOT_RUNNING"]);
   } finally {
     await io.close();
   }

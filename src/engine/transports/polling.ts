@@ -6,7 +6,7 @@
 // - `writable` is true exactly while a GET is pending and nothing has been written to it;
 // - a response is written at most once (HttpExchange.respond enforces it too).
 import createDebug from "debug";
-import { decodePayload, encodePayload, EngineParseError, Packet } from "../../parser/engine-io";
+import { decodePayloadBytes, encodePayloadWire, EngineParseError, Packet } from "../../parser/engine-io";
 import { EngineErrorCode, errorBody } from "../errors";
 import { compress, negotiateEncoding } from "../http-compression";
 import type { HttpExchange, ResponseHeaders } from "../http-exchange";
@@ -116,15 +116,15 @@ export class PollingTransport extends Transport {
       const headers: ResponseHeaders = { "Content-Type": "text/html" };
       this.addHeaders(ex.req, headers);
       ex.respond(200, headers, "ok");
-      this.onData(result.body.toString("utf8"));
+      this.onData(result.body);
     });
   }
 
-  /** Decodes a POSTed payload and emits its packets in order. */
-  private onData(payload: string): void {
+  /** Decodes a POSTed payload (large ones natively, see payload-bytes.ts) and emits its packets in order. */
+  private onData(body: Buffer): void {
     let packets: Packet[];
     try {
-      packets = decodePayload(payload, {
+      packets = decodePayloadBytes(body, {
         maxPayload: this.opts.maxHttpBufferSize,
         maxPackets: this.opts.maxPacketsPerPayload,
       });
@@ -168,17 +168,21 @@ export class PollingTransport extends Transport {
       this.shouldClose = undefined;
       fn();
     }
-    const payload = encodePayload(packets);
+    const payload = encodePayloadWire(packets);
     const compressible = packets.some((p) => p.options?.compress !== false);
     this.write(ex, payload, compressible);
     this.emit("drain");
   }
 
-  private write(ex: HttpExchange, payload: string, compressible: boolean): void {
+  private write(ex: HttpExchange, payload: string | Buffer, compressible: boolean): void {
     const headers: ResponseHeaders = { "Content-Type": "text/plain; charset=UTF-8" };
     const hc = this.opts.httpCompression;
-    const encoding = negotiateEncoding(firstHeader(ex.req.headers, "accept-encoding"));
-    if (!hc || !compressible || !encoding || Buffer.byteLength(payload) < hc.threshold) {
+    // Cheapest test first: most responses are small (and then never compressed).
+    const encoding =
+      hc && compressible && Buffer.byteLength(payload) >= hc.threshold
+        ? negotiateEncoding(firstHeader(ex.req.headers, "accept-encoding"))
+        : undefined;
+    if (!hc || !encoding) {
       this.addHeaders(ex.req, headers);
       ex.respond(200, headers, payload);
       return;

@@ -5,4 +5,6 @@ export { encodePacket, decodePacket, decodeBase64, toBuffer, isBinary } from "./
 export type { BinaryLike } from "./packet";
 export { encodePayload, decodePayload } from "./payload";
 export type { DecodePayloadOptions } from "./payload";
+export { decodePayloadBytes, encodePayloadWire, POLLING_NATIVE_MIN_BYTES_DECODE } from "./payload-bytes";
+export type { DecodePayloadBytesOptions } from "./payload-bytes";
 export { EngineParseError, EngineParseErrorCode } from "./errors";
