@@ -2,25 +2,10 @@
 // so `socket.io-msgpack-parser` (or any compatible codec) plugs in through the `parser` option.
 import type { EventEmitter } from "node:events";
 
-/** Socket.IO packet types (protocol v5). */
-export enum PacketType {
-  CONNECT = 0,
-  DISCONNECT = 1,
-  EVENT = 2,
-  ACK = 3,
-  CONNECT_ERROR = 4,
-  BINARY_EVENT = 5,
-  BINARY_ACK = 6,
-}
-
-/** A decoded or to-be-encoded Socket.IO packet. */
-export interface Packet {
-  type: PacketType;
-  nsp: string;
-  data?: any;
-  id?: number;
-  attachments?: number;
-}
+// The packet model is the codec's own (upstream's shape, which every compatible codec shares).
+export { PacketType } from "./parser/socketio/packet";
+import type { Packet } from "./parser/socketio/packet";
+export type { Packet };
 
 /** Encodes one packet into a string followed by its binary attachments (or one Buffer). */
 export interface Encoder {

@@ -14,34 +14,52 @@ export function recoveryWindow(nsp: any): number {
   return (csr && csr.maxDisconnectionDuration) ?? DEFAULT_MAX_DISCONNECTION_DURATION;
 }
 
+type AdapterClass = new (...args: any[]) => Adapter;
+
+/** What withSessionRecovery adds to an adapter. */
+export interface SessionRecovering {
+  /** Missed packets and persisted sessions of this namespace. */
+  readonly sessionStore: SessionStore;
+}
+
+/**
+ * Adds connection state recovery to an adapter class (a subclass, not a patch): replayable
+ * broadcasts get their offset appended before the base class encodes them once, and
+ * sessions are kept for the recovery window. One implementation for every base adapter,
+ * so the in-memory and uWS variants cannot drift apart.
+ */
+export function withSessionRecovery<Base extends AdapterClass>(
+  base: Base,
+): Base & (new (...args: any[]) => SessionRecovering) {
+  // Declared, not inferred: an inferred anonymous class type would expose the base's
+  // private members in the .d.ts, which TypeScript refuses to emit.
+  return class SessionRecoveringAdapter extends base {
+    readonly sessionStore: SessionStore = new SessionStore(recoveryWindow((this as any).nsp));
+
+    override broadcast(packet: any, opts: BroadcastOptions): void {
+      if (SessionStore.isRecordable(packet, opts)) packet.data.push(this.sessionStore.record(packet.data, opts));
+      super.broadcast(packet, opts);
+    }
+
+    override persistSession(session: SessionToPersist): void {
+      this.sessionStore.persist(session);
+    }
+
+    override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
+      return Promise.resolve(this.sessionStore.restore(pid, offset));
+    }
+
+    override close(): Promise<void> | void {
+      this.sessionStore.close();
+      return super.close();
+    }
+  };
+}
+
 /**
  * In-memory adapter with session persistence, used when `connectionStateRecovery` is set.
  *
  * @example
  * const io = new Server({ connectionStateRecovery: {} }); // picks this adapter
  */
-export class SessionAwareAdapter extends Adapter {
-  private readonly store: SessionStore;
-
-  constructor(nsp: any) {
-    super(nsp);
-    this.store = new SessionStore(recoveryWindow(nsp));
-  }
-
-  override broadcast(packet: any, opts: BroadcastOptions): void {
-    if (SessionStore.isRecordable(packet, opts)) packet.data.push(this.store.record(packet.data, opts));
-    super.broadcast(packet, opts);
-  }
-
-  override persistSession(session: SessionToPersist): void {
-    this.store.persist(session);
-  }
-
-  override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
-    return Promise.resolve(this.store.restore(pid, offset));
-  }
-
-  override close(): void {
-    this.store.close();
-  }
-}
+export class SessionAwareAdapter extends withSessionRecovery(Adapter) {}

@@ -50,8 +50,7 @@
 // over its backpressure limit (engine option) and reports it there.
 import createDebug from "debug";
 import { Adapter, encodeBroadcast } from "./in-memory-adapter";
-import { SessionStore } from "./session-store";
-import { recoveryWindow } from "./session-aware-adapter";
+import { withSessionRecovery } from "./session-aware-adapter";
 import type { AdapterSocket, BroadcastOptions, PrivateSessionId, Room, Session, SessionToPersist, SocketId } from "./types";
 
 const debug = createDebug("hyperio:uws-adapter");
@@ -358,28 +357,4 @@ function toFrames(encoded: Array<string | Buffer | ArrayBuffer | ArrayBufferView
  * UwsAdapter with connection state recovery (offsets appended, sessions persisted), used on
  * the uWS backend when `connectionStateRecovery` is set.
  */
-export class SessionAwareUwsAdapter extends UwsAdapter {
-  private readonly store: SessionStore;
-
-  constructor(nsp: any) {
-    super(nsp);
-    this.store = new SessionStore(recoveryWindow(nsp));
-  }
-
-  override broadcast(packet: any, opts: BroadcastOptions): void {
-    if (SessionStore.isRecordable(packet, opts)) packet.data.push(this.store.record(packet.data, opts));
-    super.broadcast(packet, opts);
-  }
-
-  override persistSession(session: SessionToPersist): void {
-    this.store.persist(session);
-  }
-
-  override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
-    return Promise.resolve(this.store.restore(pid, offset));
-  }
-
-  override close(): void {
-    this.store.close();
-  }
-}
+export class SessionAwareUwsAdapter extends withSessionRecovery(UwsAdapter) {}
