@@ -16,7 +16,8 @@ import type { WsClientKind } from "./client/fleet-protocol";
 
 const USAGE = `usage: npx tsx loadtest/run.ts [options]
   --scenario a,b      ${FAMILIES.join(", ")}, or all (default: all)
-  --servers a,b       hyperio, hyperio-node, upstream-ws, upstream-uws, bare-uws
+  --servers a,b       hyperio, hyperio-twin (hyperio with HYPERIO_NO_NATIVE=1: src/native's TS
+                      twins), hyperio-node, upstream-ws, upstream-uws, bare-uws
                       (default: upstream-ws,upstream-uws,bare-uws, plus hyperio once src/index.ts exists)
   --clients n[,m]     client counts, replacing each scenario's defaults
   --duration s        measured seconds per case (default 5)
@@ -28,6 +29,17 @@ const USAGE = `usage: npx tsx loadtest/run.ts [options]
   --ws-client k       lite (built-in lean WebSocket client, default) or ws (the ws package)
   --window-timeout ms stall limit per broadcast window (default 10000)
   --out dir           results directory (default loadtest/results)
+  --profile           run each server under V8's --cpu-prof; profiles go to
+                      <out>/profiles/<time>/<case>/<server>-run<k>/, and the report gets a
+                      summary of each (measured window only; see lib/cpuprofile-summary.ts)
+  --profile-interval  sampling interval in µs (default 1000; smaller costs the server more)
+  --profile-top n     lines per profile summary table (default 12)
+  --perf              with --profile: also \`perf record\` the server over the measured window
+                      (server gets --perf-basic-prof); the report adds CPU by binary and symbol,
+                      which splits what V8 counts as "(idle)": uWS C++, kernel, libuv, node
+  --hyperio-code k    build (default except with --smoke: one tsc build of src/ per run, the code users run) or
+                      tsx (src/ through tsx: no build step, but esbuild's keepNames wraps every
+                      closure, which costs hyperio memory and CPU that shipped code does not pay)
   --smoke             tiny counts, 0.3 s per case: checks every scenario runs
   --no-progress       no live progress line`;
 
@@ -48,6 +60,11 @@ function wsClientOf(v: string): WsClientKind {
   return v;
 }
 
+function hyperioCodeOf(v: string): "tsx" | "build" {
+  if (v !== "tsx" && v !== "build") throw new Error(`--hyperio-code: build or tsx, got "${v}"`);
+  return v;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -64,6 +81,11 @@ async function main(): Promise<void> {
       "window-timeout": { type: "string", default: "10000" },
       out: { type: "string", default: join(__dirname, "results") },
       smoke: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
+      "profile-interval": { type: "string" },
+      "profile-top": { type: "string", default: "12" },
+      perf: { type: "boolean", default: false },
+      "hyperio-code": { type: "string" },
       "no-progress": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -107,6 +129,15 @@ async function main(): Promise<void> {
     windowTimeoutMs: numbers(values["window-timeout"], "window-timeout")![0],
     outDir: values.out,
     progress: !values["no-progress"],
+    profile: values.profile
+      ? {
+          dir: join(values.out, "profiles", new Date().toISOString().replace(/[:.]/g, "-")),
+          intervalUs: numbers(values["profile-interval"], "profile-interval")?.[0],
+          top: numbers(values["profile-top"], "profile-top")![0],
+          perf: values.perf,
+        }
+      : undefined,
+    hyperioCode: hyperioCodeOf(values["hyperio-code"] ?? (values.smoke ? "tsx" : "build")),
     command: `npx tsx loadtest/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
   });
   process.stdout.write(`${run.markdown}\n`);

@@ -7,10 +7,16 @@ import { fork, type ChildProcess } from "node:child_process";
 
 const live = new Set<ChildProcess>();
 
-export function forkTs(file: string, opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): ChildProcess {
+export function forkTs(file: string, opts: { execArgv?: string[]; env?: Record<string, string | undefined>; quiet?: boolean } = {}): ChildProcess {
+  // An undefined value removes the variable (rather than passing the string "undefined").
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   const child = fork(file, [], {
     execArgv: ["--import", "tsx", ...(opts.execArgv ?? [])],
-    env: { ...process.env, ...opts.env },
+    env,
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   live.add(child);

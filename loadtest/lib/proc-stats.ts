@@ -59,6 +59,15 @@ function readRunUs(pid: number): number {
   }
 }
 
+/** Time on CPU of one thread (default: the main thread, whose tid is the pid), µs; NaN if unreadable. */
+export function readThreadRunUs(pid: number, tid = pid): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e3;
+  } catch {
+    return NaN;
+  }
+}
+
 export function cpuDelta(before: CpuSample, after: CpuSample): CpuSample {
   return {
     userUs: after.userUs - before.userUs,

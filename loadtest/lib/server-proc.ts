@@ -1,12 +1,43 @@
 // A server under test, seen from the driver: started in its own process, commanded over IPC,
 // measured through /proc.
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import type { ControlCommand, ControlReply, ListeningNotice, ServerMem } from "../protocol/control";
 import { forkTs, stderrTail, stopChild } from "./child";
+import { buildEnv } from "./hyperio-build";
 
-export const SERVER_KINDS = ["hyperio", "hyperio-node", "upstream-ws", "upstream-uws", "bare-uws"] as const;
+export const SERVER_KINDS = ["hyperio", "hyperio-twin", "hyperio-node", "upstream-ws", "upstream-uws", "bare-uws"] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/** Server kinds that run hyperio's own code (they need src/index.ts). */
+export const HYPERIO_KINDS: ReadonlySet<ServerKind> = new Set(["hyperio", "hyperio-twin", "hyperio-node"]);
+
+/**
+ * How each kind is started: its entry file and the environment it gets. `hyperio-twin` is
+ * `hyperio` with HYPERIO_NO_NATIVE=1 (src/native's TypeScript twins instead of the addon);
+ * `hyperio` itself never inherits that switch from the driver, so the names mean what they say.
+ */
+function launchOf(kind: ServerKind): { file: string; env: Record<string, string | undefined> } {
+  const file = (name: string) => join(__dirname, "..", "servers", `${name}.ts`);
+  switch (kind) {
+    case "hyperio":
+      return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
+    case "hyperio-twin":
+      return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: "1", LOADTEST_SERVER_KIND: kind } };
+    default:
+      return { file: file(kind), env: {} };
+  }
+}
+
+/** Profiling of a server process: V8's --cpu-prof into `dir` (written when the process exits). */
+export interface ProfileOptions {
+  dir: string;
+  /** Sampling interval, µs (V8's default is 1000). */
+  intervalUs?: number;
+  /** Also run with --perf-basic-prof (JIT symbols for Linux perf, /tmp/perf-<pid>.map). */
+  perfMap?: boolean;
+}
 
 export function isServerKind(s: string): s is ServerKind {
   return (SERVER_KINDS as readonly string[]).includes(s);
@@ -43,9 +74,25 @@ export class ServerProc {
     return this.notice.port;
   }
 
-  static async start(kind: ServerKind, timeoutMs = 30000): Promise<ServerProc> {
+  /**
+   * @param hyperioBuild a tsc build of src/ (lib/hyperio-build.ts) for hyperio kinds to run
+   *   instead of src/ through tsx.
+   */
+  static async start(kind: ServerKind, timeoutMs = 30000, profile?: ProfileOptions, hyperioBuild?: string): Promise<ServerProc> {
     // --expose-gc lets the idle-memory scenario settle the heap identically on every server.
-    const child = forkTs(join(__dirname, "..", "servers", `${kind}.ts`), { execArgv: ["--expose-gc"], quiet: true });
+    const execArgv = ["--expose-gc"];
+    const { file, env } = launchOf(kind);
+    if (hyperioBuild && HYPERIO_KINDS.has(kind)) Object.assign(env, buildEnv(hyperioBuild));
+    if (profile) {
+      mkdirSync(profile.dir, { recursive: true });
+      execArgv.push("--cpu-prof", `--cpu-prof-dir=${profile.dir}`);
+      if (profile.intervalUs) execArgv.push(`--cpu-prof-interval=${profile.intervalUs}`);
+      if (profile.perfMap) execArgv.push("--perf-basic-prof");
+      // The server writes its source maps next to the profile at exit (control-loop.ts), so
+      // the summary can name TypeScript file:line (tsx runs whitespace-minified code).
+      env.LOADTEST_PROFILE_DIR = profile.dir;
+    }
+    const child = forkTs(file, { execArgv, env, quiet: true });
     const stderr = stderrTail(child);
     const notice = await new Promise<ListeningNotice>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${kind}: not listening after ${timeoutMs} ms: ${stderr()}`)), timeoutMs);
@@ -60,6 +107,10 @@ export class ServerProc {
         reject(new Error(`${kind} exited before listening (${code ?? sig}): ${stderr().trim()}`));
       });
     });
+    if (kind === "hyperio-twin" && notice.native?.native !== false) {
+      await stopChild(child, { cmd: "exit" });
+      throw new Error(`hyperio-twin: src/native did not run on the TS twin (${notice.native?.reason ?? "no nativeInfo in the listening notice"})`);
+    }
     if (notice.uwsNative === false) {
       await stopChild(child, { cmd: "exit" });
       throw new Error(`${kind} runs on the uWS JS shim: refusing to benchmark it`);
@@ -81,8 +132,9 @@ export class ServerProc {
     return r.mem;
   }
 
-  async stop(): Promise<void> {
-    await stopChild(this.child, { cmd: "exit" });
+  /** Asks the server to exit. A profiled server writes its profile on the way out: give it time. */
+  async stop(graceMs = 3000): Promise<void> {
+    await stopChild(this.child, { cmd: "exit" }, graceMs);
   }
 }
 

@@ -25,6 +25,8 @@ export type ControlCommand =
     }
   | { cmd: "gc"; id: number }
   | { cmd: "mem"; id: number }
+  /** Write a V8 heap snapshot to `path` (loadtest/heap-idle.ts; not used by the scenarios). */
+  | { cmd: "heapsnapshot"; id: number; path: string }
   | { cmd: "exit" };
 
 export type ControlReply =
@@ -34,6 +36,8 @@ export type ControlReply =
 export interface ServerMem {
   rss: number;
   heapUsed: number;
+  /** V8 heap committed (heapUsed plus free space in its pages). */
+  heapTotal?: number;
   external: number;
   arrayBuffers: number;
   connections: number;
@@ -48,6 +52,10 @@ export interface ListeningNotice {
   /** true: native uWS binary loaded (never the JS shim); null: this server does not use uWS. */
   uwsNative: boolean | null;
   transports: string[];
+  /** hyperio only: which implementation src/native runs on (its `nativeInfo`): addon or TS twin. */
+  native?: { native: boolean; reason: string };
+  /** hyperio only: its code ran from src/ through tsx, or from a tsc build (lib/hyperio-build.ts). */
+  code?: "tsx" | "build";
 }
 
 export const LISTENING_TAG = "LOADTEST_LISTENING ";

@@ -45,7 +45,9 @@ export function caseTable(rows: CaseResult[]): string {
     const spread = r.repeats
       ? `median of ${r.repeats.n}: ${idle ? r.repeats.headline.map(fmtBytes).join(", ") : r.repeats.headline.map(fmtRate).join(", ")}; CPU/op ${r.repeats.cpuPerOpUs.map(fmtUs).join(", ")}`
       : "";
-    const note = r.ok ? spread : `**FAILED**: ${r.error ?? "?"}`.replace(/\|/g, "/");
+    // hyperio rows say when src/native ran on the TS twin (hyperio-twin by design; hyperio only if the addon failed to load).
+    const twin = r.native && !r.native.native ? `src/native: TS twin (${r.native.reason})` : "";
+    const note = r.ok ? [twin, spread].filter(Boolean).join("; ") : `**FAILED**: ${r.error ?? "?"}`.replace(/\|/g, "/");
     if (idle) {
       const per = r.serverMem?.perConnBytes;
       lines.push(

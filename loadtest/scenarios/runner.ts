@@ -8,9 +8,13 @@ import { Expectation, patternFor, roomsFor } from "../client/membership";
 import { Fleet, perProcessLimit } from "../lib/fleet";
 import type { WsClientKind } from "../client/fleet-protocol";
 import { Histogram, summarize } from "../lib/histogram";
-import { cpuDelta, readCpu, readCpuMany, readMem, type CpuSample } from "../lib/proc-stats";
+import { cpuDelta, readCpu, readCpuMany, readMem, readThreadRunUs, type CpuSample } from "../lib/proc-stats";
 import type { Progress } from "../lib/progress";
-import { ServerProc, type ServerKind } from "../lib/server-proc";
+import { ServerProc, type ProfileOptions, type ServerKind } from "../lib/server-proc";
+import { nowUs } from "../lib/clock";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import type { CaseResult, CaseSpec, CpuFigures } from "./types";
 
 export interface RunOptions {
@@ -23,7 +27,55 @@ export interface RunOptions {
   /** A window not complete after this long counts as a stall (loss or a wedged server). */
   windowTimeoutMs: number;
   progress: Progress;
+  /** Profile the server process (V8 --cpu-prof) into this directory. */
+  profile?: ProfileOptions;
+  /** Also sample the server with Linux `perf record` over the measured window (needs `perf`). */
+  perf?: boolean;
+  /** A tsc build of src/ for hyperio servers (else they run src/ through tsx). */
+  hyperioBuild?: string;
 }
+
+/** A point of the measured window: monotonic time and CPU of the server (for the profile summary). */
+interface Mark {
+  atUs: number;
+  mainUs: number;
+  allUs: number;
+}
+function mark(pid: number): Mark {
+  return { atUs: nowUs(), mainUs: readThreadRunUs(pid), allUs: readCpu(pid).runUs };
+}
+
+/**
+ * `perf record` of the server over the measured window (call graphs off: the split by binary
+ * and symbol is what V8's profile cannot give, since it counts native work outside JS as idle).
+ * The server runs with --perf-basic-prof so JIT frames resolve through /tmp/perf-<pid>.map.
+ */
+class PerfRecorder {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+  constructor(private readonly pid: number, private readonly out: string) {}
+  start(): void {
+    if (this.child) return;
+    const c = spawn("perf", ["record", "-F", "997", "-p", String(this.pid), "-o", this.out, "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });
+    this.child = c;
+    this.exited = new Promise((resolve) => {
+      c.once("exit", () => resolve());
+      c.once("error", () => resolve());
+    });
+  }
+  async stop(): Promise<void> {
+    if (!this.child) return;
+    this.child.kill("SIGINT");
+    const t = setTimeout(() => this.child?.kill("SIGKILL"), 15000);
+    await this.exited;
+    clearTimeout(t);
+    this.child = undefined;
+  }
+}
+type Window = { from: Mark; to: Mark };
+
+/** Profiled servers write a profile of the whole run at exit, which can take a while. */
+const PROFILED_STOP_GRACE_MS = 60000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,10 +137,13 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
   result.loadAvg1 = loadavg()[0];
   let server: ServerProc | undefined;
   let fleet: Fleet | undefined;
+  /** The measured window in CLOCK_MONOTONIC µs (the clock of V8's profile timestamps). */
+  let measured: Window | undefined;
+  let perf: PerfRecorder | undefined;
   try {
     o.progress.update(`${label}: starting server`);
     // Server and client processes start together: start-up is not measured, only waited for.
-    const [srvStarted, fleetStarted] = await Promise.allSettled([ServerProc.start(kind), Fleet.start(processes)]);
+    const [srvStarted, fleetStarted] = await Promise.allSettled([ServerProc.start(kind, 30000, o.profile, o.hyperioBuild), Fleet.start(processes)]);
     if (srvStarted.status === "fulfilled") server = srvStarted.value;
     if (fleetStarted.status === "fulfilled") fleet = fleetStarted.value;
     if (srvStarted.status === "rejected") throw srvStarted.reason;
@@ -96,12 +151,17 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
     const srv = server!;
     const fl = fleet!;
     phase("start");
+    if (srv.notice.native) result.native = srv.notice.native;
+    if (o.profile) result.profileDir = o.profile.dir;
+    if (o.perf && o.profile) perf = new PerfRecorder(srv.pid, join(o.profile.dir, "perf.data"));
 
     await srv.command({ cmd: "gc" });
     const rssBefore = readMem(srv.pid).rssBytes;
     const heapBefore = (await srv.mem()).heapUsed;
 
     // Connect. For the storm this is the measured window.
+    if (spec.kind === "storm" || spec.kind === "idle") perf?.start();
+    const connFrom = mark(srv.pid);
     const sCpu0 = readCpu(srv.pid);
     const cCpu0 = readCpuMany(fl.pids);
     const conn = await fl.connect(
@@ -130,6 +190,9 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
     };
     if (conn.failed > 0) throw new Error(`${conn.failed} of ${spec.clients} clients failed to connect: ${conn.firstError}`);
 
+    const connTo = mark(srv.pid);
+    await perf?.stop();
+    if (spec.kind === "storm" || spec.kind === "idle") measured = { from: connFrom, to: connTo };
     if (spec.kind === "storm") {
       result.rate = { count: conn.ready, seconds: conn.ms / 1000, perSecond: result.connect.perSecond, unit: "connects/s" };
       result.latency = { each: result.connect.handshake };
@@ -146,9 +209,13 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
     } else if (spec.kind === "echo") {
       o.progress.update(`${label}: echo for ${spec.durationS}s`);
       const t0 = Date.now();
+      perf?.start();
+      const from = mark(srv.pid);
       const s0 = readCpu(srv.pid);
       const c0 = readCpuMany(fl.pids);
       const e = await fl.echo(spec.durationS * 1000, spec.payload);
+      measured = { from, to: mark(srv.pid) };
+      await perf?.stop();
       const seconds = (Date.now() - t0) / 1000;
       const sCpu = cpuFigures(cpuDelta(s0, readCpu(srv.pid)));
       const cCpu = cpuFigures(cpuDelta(c0, readCpuMany(fl.pids)));
@@ -158,7 +225,7 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
       result.clientCpu = { ...cCpu, coreShare: cCpu.totalUs / seconds / 1e6 };
       if (e.errors > 0) throw new Error(`${e.errors} acks did not match their emit`);
     } else {
-      await runFanout(spec, srv, fl, o, result, label);
+      measured = await runFanout(spec, srv, fl, o, result, label, perf);
     }
 
     phase("measure");
@@ -176,15 +243,40 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
     result.error = (err as Error).message.split("\n").slice(0, 3).join(" ").slice(0, 500);
   } finally {
     o.progress.update(`${label}: stopping`);
+    await perf?.stop().catch(() => undefined);
     await fleet?.stop().catch(() => undefined);
     phase("stopClients");
-    await server?.stop().catch(() => undefined);
+    if (o.profile && measured) {
+      // The profile summary counts only samples in this window (start-up and connect excluded).
+      mkdirSync(o.profile.dir, { recursive: true });
+      const { from, to } = measured;
+      writeFileSync(
+        join(o.profile.dir, "window.json"),
+        JSON.stringify({
+          case: spec.id,
+          server: kind,
+          fromUs: from.atUs,
+          toUs: to.atUs,
+          mainThreadCpuUs: to.mainUs - from.mainUs,
+          processCpuUs: to.allUs - from.allUs,
+        }),
+      );
+    }
+    await server?.stop(o.profile ? PROFILED_STOP_GRACE_MS : undefined).catch(() => undefined);
     phase("stopServer");
   }
   return result;
 }
 
-async function runFanout(spec: CaseSpec, srv: ServerProc, fleet: Fleet, o: RunOptions, result: CaseResult, label: string): Promise<void> {
+async function runFanout(
+  spec: CaseSpec,
+  srv: ServerProc,
+  fleet: Fleet,
+  o: RunOptions,
+  result: CaseResult,
+  label: string,
+  perf?: PerfRecorder,
+): Promise<Window> {
   const pattern = patternFor(spec.layout);
   const expectedIn = deliveriesPerWindow(spec, spec.clients);
   const lastRecipient = new Histogram();
@@ -211,6 +303,8 @@ async function runFanout(spec: CaseSpec, srv: ServerProc, fleet: Fleet, o: RunOp
   const firstMeasured = w;
   let deliveries = 0;
   const t0 = Date.now();
+  perf?.start();
+  const from = mark(srv.pid);
   const s0 = readCpu(srv.pid);
   const c0 = readCpuMany(fleet.pids);
   const end = t0 + spec.durationS * 1000;
@@ -228,6 +322,8 @@ async function runFanout(spec: CaseSpec, srv: ServerProc, fleet: Fleet, o: RunOp
     }
   }
   const seconds = (Date.now() - t0) / 1000;
+  const to = mark(srv.pid);
+  await perf?.stop();
   const sCpu = cpuFigures(cpuDelta(s0, readCpu(srv.pid)));
   const cCpu = cpuFigures(cpuDelta(c0, readCpuMany(fleet.pids)));
   // A stalled window may still complete late; give stragglers a moment before judging loss.
@@ -252,4 +348,5 @@ async function runFanout(spec: CaseSpec, srv: ServerProc, fleet: Fleet, o: RunOp
       .join("; ");
   }
   if (firstMeasured === w) result.error ??= "no window completed in the measured period";
+  return { from, to };
 }

@@ -40,6 +40,10 @@ export interface CaseResult {
   /** Why the case did not run on this server (e.g. bare-uws has no polling). */
   skipped?: string;
   clientProcesses: number;
+  /** hyperio servers: which implementation src/native ran on (from the server's listening notice). */
+  native?: { native: boolean; reason: string };
+  /** With --profile: the directory holding this run's .cpuprofile (+ window.json, source maps). */
+  profileDir?: string;
   /** 1-minute load average when the case started: other work on a shared machine skews rates. */
   loadAvg1?: number;
   /** With --repeat: this is the median run by the headline figure; the spread of all runs. */

@@ -6,6 +6,10 @@ import type { BroadcastSpec, ControlCommand, ControlReply, ListeningNotice, Serv
 import { LISTENING_TAG } from "../protocol/control";
 import type { PayloadName } from "../protocol/payloads";
 import { stampUs } from "../lib/clock";
+import { writeFileSync } from "node:fs";
+import { findSourceMap } from "node:module";
+import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 
 /** What a server under test must do for the control loop. */
 export interface Broadcaster {
@@ -21,10 +25,15 @@ export function announce(notice: Omit<ListeningNotice, "type" | "pid">): void {
   // stdout for humans and for anyone starting the server by hand; IPC for the driver.
   process.stdout.write(`${LISTENING_TAG}${JSON.stringify(full)}\n`);
   if (notice.uwsNative === true) process.stdout.write(`${notice.kind}: native uWebSockets.js binary loaded\n`);
+  if (notice.native) {
+    process.stdout.write(`${notice.kind}: src/native on ${notice.native.native ? "the C++ addon" : "the TypeScript twin"} (${notice.native.reason})\n`);
+  }
   process.send?.(full);
 }
 
 export function serveControl(b: Broadcaster): void {
+  const profileDir = process.env.LOADTEST_PROFILE_DIR;
+  if (profileDir) process.once("exit", () => writeSourceMaps(profileDir));
   const reply = (r: ControlReply) => process.send?.(r);
   process.on("message", (raw: unknown) => {
     const c = raw as ControlCommand;
@@ -47,6 +56,10 @@ export function serveControl(b: Broadcaster): void {
         case "mem":
           reply({ id: c.id, ok: true, mem: memNow(b) });
           break;
+        case "heapsnapshot":
+          writeHeapSnapshot(c.path);
+          reply({ id: c.id, ok: true });
+          break;
         case "exit":
           process.exit(0);
       }
@@ -63,8 +76,29 @@ function memNow(b: Broadcaster): ServerMem {
   return {
     rss: m.rss,
     heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
     external: m.external,
     arrayBuffers: m.arrayBuffers,
     connections: b.connections(),
   };
+}
+
+/**
+ * Under --profile: writes the source maps of every TypeScript module this process loaded
+ * (tsx keeps them, with source maps enabled) to `<dir>/sourcemaps-<pid>.json`, so the profile
+ * summary can turn positions in tsx's whitespace-minified output back into file:line.
+ * Runs in the `exit` handler, before V8 writes the profile.
+ */
+function writeSourceMaps(dir: string): void {
+  try {
+    const maps: Record<string, unknown> = {};
+    for (const file of Object.keys(require.cache)) {
+      if (!/\.[cm]?tsx?$/.test(file) || file.includes("/node_modules/")) continue;
+      const sm = findSourceMap(file);
+      if (sm) maps[file] = sm.payload;
+    }
+    writeFileSync(join(dir, `sourcemaps-${process.pid}.json`), JSON.stringify(maps));
+  } catch (err) {
+    process.stderr.write(`profile: could not write source maps: ${String(err)}\n`);
+  }
 }

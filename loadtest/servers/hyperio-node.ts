@@ -2,7 +2,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { announce, serveControl } from "./control-loop";
-import { loadHyperioServer } from "./hyperio-module";
+import { hyperioRoot, loadHyperioServer } from "./hyperio-module";
 import { SIO_OPTIONS, wireSocketIo } from "./sio-app";
 
 const Server = loadHyperioServer();
@@ -11,5 +11,5 @@ const io = new Server(http, { ...SIO_OPTIONS });
 serveControl(wireSocketIo(io));
 http.listen(Number(process.env.LOADTEST_PORT ?? 0), "127.0.0.1", () => {
   const port = (http.address() as AddressInfo).port;
-  announce({ kind: "hyperio-node", port, uwsNative: null, transports: ["websocket", "polling"] });
+  announce({ kind: "hyperio-node", port, uwsNative: null, transports: ["websocket", "polling"], code: hyperioRoot().from });
 });

@@ -1,11 +1,19 @@
 // hyperio on its fast path: `new Server(opts).listen(port)` on uWebSockets.js.
-import { loadUws } from "../../src/engine/uws-loader";
+//
+// Also the `hyperio-twin` server: the same process started with HYPERIO_NO_NATIVE=1 (see
+// lib/server-proc.ts), so src/native runs its TypeScript twins instead of the C++ addon. The
+// listening notice carries src/native's `nativeInfo`, and the driver checks it.
+import type { NativeInfo } from "../../src/native/loader";
+import type { loadUws as LoadUws } from "../../src/engine/uws-loader";
 import { freePort, waitForPort } from "../lib/ports";
 import { announce, serveControl } from "./control-loop";
-import { loadHyperioServer } from "./hyperio-module";
+import { hyperioRoot, loadHyperioServer, requireHyperio } from "./hyperio-module";
 import { SIO_OPTIONS, wireSocketIo } from "./sio-app";
 
 async function main(): Promise<void> {
+  // uWS and src/native from the same copy of hyperio as the Server (src/ via tsx, or a build).
+  const { loadUws } = requireHyperio<{ loadUws: typeof LoadUws }>("engine/uws-loader");
+  const { nativeInfo } = requireHyperio<{ nativeInfo: NativeInfo }>("native");
   // hyperio loads uWS through the same loader; asking it here tells the report which binary ran.
   const { isShim } = loadUws();
   const Server = loadHyperioServer();
@@ -17,7 +25,15 @@ async function main(): Promise<void> {
   await Promise.resolve(io.listen(port));
   port = (io as { port?: number }).port ?? port;
   await waitForPort(port);
-  announce({ kind: "hyperio", port, uwsNative: !isShim, transports: ["websocket", "polling"] });
+  const kind = process.env.LOADTEST_SERVER_KIND === "hyperio-twin" ? "hyperio-twin" : "hyperio";
+  announce({
+    kind,
+    port,
+    uwsNative: !isShim,
+    transports: ["websocket", "polling"],
+    native: { native: nativeInfo.native, reason: nativeInfo.reason },
+    code: hyperioRoot().from,
+  });
 }
 
 main().catch((err) => {
