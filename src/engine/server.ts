@@ -2,7 +2,8 @@
 // Backends (uws-backend.ts, node-backend.ts) turn their requests into EngineRequest /
 // HttpExchange and call `handleHttp`, `verifyUpgrade` and `onWebSocketOpen`.
 import { EventEmitter } from "node:events";
-import type { Server as HttpServer } from "node:http";
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import { applyCors } from "./cors";
@@ -25,7 +26,8 @@ import { defaultId, HandshakeCallback, prepareHandshake, verifyRequest, VerifyCa
 import type { Transport } from "./transport";
 import { PollingTransport } from "./transports/polling";
 import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backend";
-import { attachNode, NodeAttachOptions, NodeBinding } from "./node-backend";
+import type { WebSocketServer } from "ws";
+import { attachNode, NodeAttachOptions, NodeHandler } from "./node-backend";
 
 const debug = createDebug("hyperio:engine:server");
 
@@ -79,7 +81,15 @@ export class EngineServer extends EventEmitter {
   /** @internal middlewares registered with `use`, run by the backends. */
   readonly middlewares: Middleware[] = [];
   private uwsBindings: UwsBinding[] = [];
-  private nodeBindings: NodeBinding[] = [];
+  /** The node:http backend, created on first use (attach, handleRequest, handleUpgrade, ws). */
+  private nodeHandler: NodeHandler | undefined;
+  /** Set once node:http traffic may reach this engine (its sessions miss uWS publishes). */
+  private servesNode = false;
+  /**
+   * Bumped by close(): a handshake that began before a close and completes after it is
+   * refused, so close() leaves no session behind, even one still being created.
+   */
+  private closeCount = 0;
 
   constructor(opts: ServerOptions = {}) {
     super();
@@ -112,7 +122,7 @@ export class EngineServer extends EventEmitter {
 
   /** true when attached to a uWS app, so topics and `publish` reach WebSocket sessions. */
   get supportsPublish(): boolean {
-    return this.uwsBindings.length > 0 && this.nodeBindings.length === 0;
+    return this.uwsBindings.length > 0 && !this.servesNode;
   }
 
   // ---- backends --------------------------------------------------------------------
@@ -172,8 +182,65 @@ export class EngineServer extends EventEmitter {
    * engine.attach(httpServer, { path: "/engine.io" });
    */
   attach(httpServer: HttpServer, options: NodeAttachOptions = {}): this {
-    this.nodeBindings.push(attachNode(this, httpServer, this.pathFor(options.path), options));
+    attachNode(this, this.node(), httpServer, this.pathFor(options.path), options);
     return this;
+  }
+
+  /**
+   * Handles one Engine.IO HTTP request (polling) on the node:http backend, whatever its path,
+   * for apps that route requests themselves instead of calling `attach`, as upstream
+   * engine.io's `handleRequest`. Middlewares registered with `use` run first.
+   *
+   * @example
+   * const engine = new Server();
+   * http.createServer((req, res) => {
+   *   if (req.url?.startsWith("/engine.io/")) engine.handleRequest(req, res);
+   *   else app(req, res);
+   * });
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.node().handleRequest(req, res);
+  }
+
+  /**
+   * Handles one HTTP upgrade (WebSocket) on the node:http backend, whatever its path, as
+   * upstream engine.io's `handleUpgrade`. A refused upgrade gets a 400 and is closed.
+   *
+   * @example
+   * httpServer.on("upgrade", (req, socket, head) => {
+   *   if (req.url?.startsWith("/engine.io/")) engine.handleUpgrade(req, socket, head);
+   *   else socket.destroy();
+   * });
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.node().handleUpgrade(req, socket, head);
+  }
+
+  /**
+   * The `ws` WebSocketServer (noServer mode) that node:http upgrades go through, as upstream
+   * engine.io's `engine.ws`; undefined when the websocket transport is not allowed. Created
+   * on first use; `close()` closes it and the next upgrade gets a new one. uWS WebSockets do
+   * not go through it.
+   */
+  get ws(): WebSocketServer | undefined {
+    // Reading it serves nothing by itself: publish stays available on a uWS-only engine.
+    return (this.nodeHandler ??= new NodeHandler(this)).ws;
+  }
+
+  /** The node:http backend, from now on serving this engine's sessions. */
+  private node(): NodeHandler {
+    this.servesNode = true;
+    return (this.nodeHandler ??= new NodeHandler(this));
+  }
+
+  /**
+   * Transports `transport` may upgrade to (["websocket"] from "polling", else none; none
+   * when `allowUpgrades` is false), as upstream engine.io: not filtered by the
+   * `transports` option (see `socket.getAvailableUpgrades()`).
+   */
+  upgrades(transport: string): TransportName[] {
+    if (!this.opts.allowUpgrades) return [];
+    return transport === "polling" ? ["websocket"] : [];
   }
 
   private pathFor(path: string | undefined): string {
@@ -197,9 +264,12 @@ export class EngineServer extends EventEmitter {
   /** Closes every session and stops listening (for a uWS app created by `listen`). */
   close(): this {
     debug("closing all open clients");
+    this.closeCount++;
+    // close(true) ends each session synchronously, whatever its state (even one whose
+    // transport is already closing), so nothing is left armed when this returns.
     for (const socket of [...this.clients.values()]) socket.close(true);
     for (const b of this.uwsBindings) b.close();
-    for (const b of this.nodeBindings) b.close();
+    this.nodeHandler?.close();
     return this;
   }
 
@@ -208,8 +278,9 @@ export class EngineServer extends EventEmitter {
   /** @internal Handles an HTTP request on the engine path. */
   handleHttp(ex: HttpExchange): void {
     const cors = this.opts.cors;
+    const epoch = this.closeCount;
     if (!cors) {
-      this.routeHttp(ex);
+      this.routeHttp(ex, epoch);
       return;
     }
     applyCors(cors, ex.req, (err, result) => {
@@ -223,11 +294,11 @@ export class EngineServer extends EventEmitter {
         ex.respond(result.status, {});
         return;
       }
-      this.routeHttp(ex);
+      this.routeHttp(ex, epoch);
     });
   }
 
-  private routeHttp(ex: HttpExchange): void {
+  private routeHttp(ex: HttpExchange, epoch: number): void {
     const req = ex.req;
     this.verify(req, false, (error) => {
       if (ex.aborted) return;
@@ -249,6 +320,7 @@ export class EngineServer extends EventEmitter {
       this.prepareHandshake(req, (err, id) => {
         if (err) return this.rejectHttp(ex, err.code, err.context);
         if (ex.aborted) return;
+        if (epoch !== this.closeCount) return this.rejectHttp(ex, EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
         const transport = this.createPolling();
         const socket = this.createSession(id!, req, transport);
         if (socket) transport.onRequest(ex);
@@ -290,6 +362,7 @@ export class EngineServer extends EventEmitter {
       this.emitConnectionError(req, code, context);
       cb({ ok: false, code, context });
     };
+    const epoch = this.closeCount;
     this.verify(req, true, (error) => {
       if (error) return reject(error.code, error.context);
       // Only the WebSocket transport is served through an HTTP upgrade.
@@ -308,6 +381,8 @@ export class EngineServer extends EventEmitter {
       }
       this.prepareHandshake(req, (err, id) => {
         if (err) return reject(err.code, err.context);
+        if (epoch !== this.closeCount) return reject(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
+        this.upgradeEpoch.set(req, epoch);
         this.addInitialHeaders(headers, req, id!);
         this.emit("headers", headers, req);
         cb({ ok: true, id, headers });
@@ -322,6 +397,11 @@ export class EngineServer extends EventEmitter {
   onWebSocketOpen(req: EngineRequest, transport: Transport, id: string | undefined): void {
     const sid = req._query.sid;
     if (!sid) {
+      if (this.upgradeEpoch.get(req) !== this.closeCount) {
+        debug("handshake on a WebSocket opened across engine.close()");
+        transport.destroy();
+        return;
+      }
       this.createSession(id!, req, transport);
       return;
     }
@@ -372,17 +452,15 @@ export class EngineServer extends EventEmitter {
     });
   }
 
+  /** closeCount when a WebSocket handshake was accepted (checked when it opens). */
+  private readonly upgradeEpoch = new WeakMap<EngineRequest, number>();
+
   /** Session id of each handshake request, for its initial response headers. */
   private readonly initialSid = new WeakMap<EngineRequest, string>();
 
   private addInitialHeaders(headers: ResponseHeaders, req: EngineRequest, id: string): void {
     if (this.opts.cookie) headers["Set-Cookie"] = [serializeCookie(this.opts.cookie, id)];
     this.emit("initial_headers", headers, req);
-  }
-
-  private upgradesFor(name: TransportName): TransportName[] {
-    if (!this.opts.allowUpgrades || name !== "polling") return [];
-    return this.opts.transports.includes("websocket") ? ["websocket"] : [];
   }
 
   private createSession(id: string, req: EngineRequest, transport: Transport): Socket | undefined {
@@ -393,7 +471,7 @@ export class EngineServer extends EventEmitter {
     }
     debug("handshaking client %s on %s", id, transport.name);
     this.initialSid.set(req, id);
-    const socket = new Socket(id, this, transport, req, this.upgradesFor(transport.name));
+    const socket = new Socket(id, this, transport, req);
     this.clients.set(id, socket);
     socket.once("close", () => {
       if (this.clients.get(id) === socket) this.clients.delete(id);

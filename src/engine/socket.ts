@@ -46,6 +46,8 @@ export interface SessionHost {
   readonly wsFlushQueue: FlushQueue;
   /** Polling sessions with a response to write at the end of the tick. */
   readonly pollingFlushQueue: FlushQueue;
+  /** Transports a transport may upgrade to (engine.upgrades). */
+  upgrades(transport: string): TransportName[];
   emit(event: string, ...args: unknown[]): boolean;
 }
 
@@ -97,7 +99,6 @@ export class Socket extends EventEmitter {
     readonly server: SessionHost,
     transport: Transport,
     req: EngineRequest,
-    private readonly upgrades: TransportName[],
   ) {
     super();
     this.id = id;
@@ -118,7 +119,7 @@ export class Socket extends EventEmitter {
       "open",
       JSON.stringify({
         sid: this.id,
-        upgrades: this.upgrades,
+        upgrades: this.getAvailableUpgrades(),
         pingInterval: this.opts.pingInterval,
         pingTimeout: this.opts.pingTimeout,
         maxPayload: this.opts.maxHttpBufferSize,
@@ -127,6 +128,16 @@ export class Socket extends EventEmitter {
     if (this.opts.initialPacket !== undefined) this.sendPacket("message", this.opts.initialPacket);
     this.emit("open");
     this.schedulePing();
+  }
+
+  /**
+   * Transports this session may still upgrade to from its current one: the server's
+   * `upgrades(transport.name)` that the `transports` option allows (as upstream engine.io;
+   * ["websocket"] on polling by default, [] once on WebSocket). Sent in the handshake.
+   */
+  getAvailableUpgrades(): TransportName[] {
+    const allowed = this.opts.transports;
+    return this.server.upgrades(this.transport.name).filter((t) => allowed.includes(t));
   }
 
   // ---- heartbeat -------------------------------------------------------------------
@@ -244,6 +255,7 @@ export class Socket extends EventEmitter {
     const timers = this.server.timers;
     this.upgrading = true;
     let checkTimer: NodeJS.Timeout | undefined;
+    let done = false;
     const upgradeTimer = timers.setTimeout(() => {
       debug("client did not complete upgrade - closing transport");
       cleanup();
@@ -260,6 +272,9 @@ export class Socket extends EventEmitter {
       if (packet.type === "ping" && packet.data === "probe") {
         transport.send([{ type: "pong", data: "probe" }]);
         this.emit("upgrading", transport);
+        // An "upgrading" listener may have closed the session (and cancelled this upgrade):
+        // arm nothing for it then.
+        if (done) return;
         releasePoll();
         timers.clear(checkTimer);
         checkTimer = timers.setInterval(releasePoll, UPGRADE_CHECK_MS);
@@ -286,6 +301,7 @@ export class Socket extends EventEmitter {
       transport.close();
     };
     const cleanup = (): void => {
+      done = true;
       this.upgrading = false;
       this.cancelUpgrade = undefined;
       timers.clear(checkTimer);
@@ -425,6 +441,10 @@ export class Socket extends EventEmitter {
     if (discard && (this.readyState === "open" || this.readyState === "closing")) {
       if (this.transport.buffersInternally) this.flushNow();
       this.closeTransport(true);
+      // A transport whose orderly close is already under way (polling waiting for the next
+      // GET to carry the close packet, with its close timer armed) ignores a second close():
+      // a discarding close must not wait for it, so the session ends here.
+      if ((this.readyState as SocketState) !== "closed") this.onClose("forced close");
       return;
     }
     if (this.readyState !== "open") return;

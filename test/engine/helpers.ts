@@ -1,7 +1,9 @@
 // Shared helpers for engine tests: a real engine on 127.0.0.1:0 and the official client.
 import { once } from "node:events";
+import http from "node:http";
 import net from "node:net";
 import { Socket as ClientSocket, SocketOptions } from "engine.io-client";
+import { WebSocket } from "ws";
 import { Server, ServerOptions, Socket } from "../../src/engine";
 
 export interface Started {
@@ -22,6 +24,30 @@ export async function startUws(opts: ServerOptions = {}): Promise<Started> {
     close: async () => {
       engine.close();
       await tick(20);
+    },
+  };
+}
+
+/** Starts an engine attached to a node:http server on 127.0.0.1, port 0. */
+export async function startNode(opts: ServerOptions = {}): Promise<Started & { httpServer: http.Server }> {
+  const httpServer = http.createServer((_req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  const engine = new Server(opts);
+  engine.attach(httpServer);
+  httpServer.listen(0, "127.0.0.1");
+  await once(httpServer, "listening");
+  const port = (httpServer.address() as { port: number }).port;
+  return {
+    engine,
+    port,
+    httpServer,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      engine.close();
+      httpServer.closeAllConnections();
+      await new Promise((r) => httpServer.close(r));
     },
   };
 }
@@ -102,4 +128,18 @@ export function readHttpResponse(s: net.Socket): Promise<{ status: number; heade
 /** Resolves on the next `event` of an engine.io-client socket (not a node EventEmitter). */
 export function clientOnce(c: ClientSocket, event: "close" | "open" | "upgrade"): Promise<void> {
   return new Promise((resolve) => c.once(event, () => resolve()));
+}
+
+/**
+ * Starts the upgrade of session `sid` and holds it half-way: a WebSocket that answered the
+ * probe but never sends "5" (the session stays `upgrading`). The caller closes it.
+ */
+export async function holdUpgrade(port: number, sid: string): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+  ws.on("error", () => {});
+  await once(ws, "open");
+  ws.send("2probe");
+  const [reply] = await once(ws, "message");
+  if (String(reply) !== "3probe") throw new Error(`unexpected probe reply ${String(reply)}`);
+  return ws;
 }
