@@ -2,6 +2,7 @@
 // flags", on which emit / fetchSockets / socketsJoin / ... act through the adapter. Every
 // modifier returns a new operator, so `const news = io.to("news"); news.volatile.emit(...)`
 // never changes `news`.
+import { ackPromise } from "./ack-promise";
 import createDebug from "debug";
 import type { AdapterLike, BroadcastFlags, Room, SocketId } from "./adapter/types";
 import { PacketType } from "./parser-types";
@@ -167,15 +168,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
-    return new Promise((resolve, reject) => {
-      (args as unknown[]).push((err: (Error & { responses?: unknown }) | null, responses: any) => {
-        if (err) {
-          err.responses = responses;
-          reject(err);
-        } else resolve(responses);
-      });
-      (this.emit as (...a: unknown[]) => boolean)(ev, ...args);
-    });
+    return ackPromise((ack) => (this.emit as (...a: unknown[]) => boolean)(ev, ...args, ack));
   }
 
   /** Ids of the targeted sockets (ignores `except`, as upstream). */

@@ -5,6 +5,7 @@
 // connection state recovery finds one), run middleware (skipped for recovered sockets by
 // default), then either CONNECT_ERROR {message, data} or `connection`. An exception thrown
 // by middleware is turned into a CONNECT_ERROR: user bugs there must not crash the server.
+import { ackPromise } from "./ack-promise";
 import createDebug from "debug";
 import type { AdapterLike, Room, SocketId } from "./adapter/types";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
@@ -285,15 +286,7 @@ export class Namespace<
     ev: Ev,
     ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]> {
-    return new Promise((resolve, reject) => {
-      (args as unknown[]).push((err: (Error & { responses?: unknown }) | null, responses: any) => {
-        if (err) {
-          err.responses = responses;
-          reject(err);
-        } else resolve(responses);
-      });
-      (this.serverSideEmit as (...a: unknown[]) => boolean)(ev, ...args);
-    });
+    return ackPromise((ack) => (this.serverSideEmit as (...a: unknown[]) => boolean)(ev, ...args, ack));
   }
 
   /** @internal Fires `new_namespace` (on the main namespace, where io.on() listens). */
