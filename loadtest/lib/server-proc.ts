@@ -17,6 +17,8 @@ export const HYPERIO_KINDS: ReadonlySet<ServerKind> = new Set(["hyperio", "hyper
  * How each kind is started: its entry file and the environment it gets. `hyperio-twin` is
  * `hyperio` with HYPERIO_NO_NATIVE=1 (src/native's TypeScript twins instead of the addon);
  * `hyperio` itself never inherits that switch from the driver, so the names mean what they say.
+ * The twin also drops HYPERIO_REQUIRE_NATIVE (CI sets it for the suite), which would
+ * otherwise override the switch and load the addon.
  */
 function launchOf(kind: ServerKind): { file: string; env: Record<string, string | undefined> } {
   const file = (name: string) => join(__dirname, "..", "servers", `${name}.ts`);
@@ -24,7 +26,7 @@ function launchOf(kind: ServerKind): { file: string; env: Record<string, string 
     case "hyperio":
       return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
     case "hyperio-twin":
-      return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: "1", LOADTEST_SERVER_KIND: kind } };
+      return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: "1", HYPERIO_REQUIRE_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
     default:
       return { file: file(kind), env: {} };
   }
