@@ -28,12 +28,18 @@ export async function startUws(opts: ServerOptions = {}): Promise<Started> {
   };
 }
 
-/** Starts an engine attached to a node:http server on 127.0.0.1, port 0. */
-export async function startNode(opts: ServerOptions = {}): Promise<Started & { httpServer: http.Server }> {
-  const httpServer = http.createServer((_req, res) => {
+/**
+ * Starts an engine attached to a node:http server on 127.0.0.1, port 0. Requests the
+ * engine does not take go to `userHandler` (a 404 by default), as in a user's app.
+ */
+export async function startNode(
+  opts: ServerOptions = {},
+  userHandler: http.RequestListener = (_req, res) => {
     res.writeHead(404);
     res.end();
-  });
+  },
+): Promise<Started & { httpServer: http.Server }> {
+  const httpServer = http.createServer(userHandler);
   const engine = new Server(opts);
   engine.attach(httpServer);
   httpServer.listen(0, "127.0.0.1");

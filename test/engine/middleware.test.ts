@@ -1,29 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import { once } from "node:events";
 import { WebSocket } from "ws";
-import { ConnectionError, Server } from "../../src/engine";
-import { connect, expectIdle, nextConnection, startUws } from "./helpers";
-
-async function startNode() {
-  const httpServer = http.createServer();
-  const engine = new Server();
-  engine.attach(httpServer);
-  httpServer.listen(0, "127.0.0.1");
-  await once(httpServer, "listening");
-  const port = (httpServer.address() as { port: number }).port;
-  return {
-    engine,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      engine.close();
-      httpServer.closeAllConnections();
-      await new Promise((r) => httpServer.close(r));
-    },
-  };
-}
+import type { ConnectionError } from "../../src/engine";
+import { connect, expectIdle, nextConnection, startNode, startUws } from "./helpers";
 
 for (const backend of ["uws", "node"] as const) {
   test(`${backend}: middlewares run on requests and upgrades, in order, and decorate socket.request`, async () => {

@@ -1,30 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import { once } from "node:events";
-import { Server, ServerOptions } from "../../src/engine";
-import { connect, expectIdle, nextConnection, pollingHandshake, tick, waitUntil } from "./helpers";
+import type { ServerOptions } from "../../src/engine";
+import { connect, expectIdle, nextConnection, pollingHandshake, startNode as startWithUserHandler, tick, waitUntil } from "./helpers";
 
-async function startNode(opts: ServerOptions = {}) {
-  const httpServer = http.createServer((req, res) => {
+/** hyperio attached to a node:http server whose own handler answers every other path. */
+function startNode(opts: ServerOptions = {}) {
+  return startWithUserHandler(opts, (req, res) => {
     res.writeHead(200, { "content-type": "text/plain" });
     res.end(`user handler: ${req.url}`);
   });
-  const engine = new Server(opts);
-  engine.attach(httpServer);
-  httpServer.listen(0, "127.0.0.1");
-  await once(httpServer, "listening");
-  const port = (httpServer.address() as { port: number }).port;
-  return {
-    engine,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      engine.close();
-      httpServer.closeAllConnections();
-      await new Promise((r) => httpServer.close(r));
-    },
-  };
 }
 
 for (const transports of [["polling"], ["websocket"], ["polling", "websocket"]] as const) {
