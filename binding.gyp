@@ -17,7 +17,9 @@
         "native/src/records.cc",
         "native/src/utf8.cc",
         "native/src/payload.cc",
-        "native/src/packet_header.cc"
+        "native/src/packet_header.cc",
+        "native/src/json_string.cc",
+        "native/src/scratch.cc"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")"

@@ -123,6 +123,20 @@ for (const [label, size] of SIZES) {
     });
   }
 
+  // --- jsonStringIsPlain ------------------------------------------------------------------
+  // A string argument of `size` characters (ASCII, then two-byte CJK); upstream encoders
+  // call JSON.stringify on it, which is what the check replaces when it says "plain".
+  for (const [shape, s] of [["ascii", text(size, false)], ["cjk", "日本語テキスト".repeat(Math.ceil(size / 7)).slice(0, size)]] as const) {
+    const plain = (f: NativeFunctions) => () => f.jsonStringIsPlain(s);
+    cases.push({
+      fn: "jsonStringIsPlain",
+      shape,
+      size: label,
+      bytes: s.length,
+      run: { native: native && plain(native), twin: plain(twin), upstream: () => JSON.stringify(s) },
+    });
+  }
+
   // --- scanPacketHeader -------------------------------------------------------------------
   // An ack with a namespace and `size` bytes of JSON data; upstream can only decode the
   // whole packet (JSON.parse included), shown for scale.

@@ -1,13 +1,16 @@
 // Socket.IO codec benchmark: hyperio vs upstream socket.io-parser, encode and decode, for a
-// small event, a 64 KiB JSON object and 1 KiB / 64 KiB binary attachments.
+// small event, a 64 KiB JSON object, 512 B / 4 KiB / 64 KiB string arguments and 1 KiB / 64 KiB
+// binary attachments.
 //
 //   npx tsx bench/socketio-parser.bench.ts           # ~0.5 s per task
 //   npx tsx bench/socketio-parser.bench.ts --quick   # ~2 s smoke run
 //
 // Prints operations per CPU-second per implementation and the hyperio / upstream ratio (> 1
 // means hyperio is faster), plus the wall-clock ratio. Both sides do the full work a server
-// does per packet: encode returns every item to send; decode feeds every item and waits for
-// the `decoded` event.
+// does per packet: encode returns every item to send, and its text is measured for UTF-8
+// (Buffer.byteLength, as any socket write does first; it also flattens a concatenated string,
+// which hyperio's long-string path returns); decode feeds every item and waits for the
+// `decoded` event.
 import { Bench } from "tinybench";
 import * as upstream from "socket.io-parser";
 import { Decoder, Encoder, encodeOnce, PacketType } from "../src/parser/socketio";
@@ -36,6 +39,11 @@ function largeObject(bytes: number): Record<string, unknown> {
   return obj;
 }
 
+/** Chat-like ASCII text of `n` characters. */
+function text(n: number): string {
+  return "the quick brown fox jumps over the lazy dog. ".repeat(Math.ceil(n / 45)).slice(0, n);
+}
+
 interface Case {
   name: string;
   packet: Packet;
@@ -44,6 +52,9 @@ interface Case {
 const cases: Case[] = [
   { name: "small event", packet: { type: PacketType.EVENT, nsp: "/", data: ["chat", "hi"] } },
   { name: "64 KiB JSON", packet: { type: PacketType.EVENT, nsp: "/", data: ["state", largeObject(64 * 1024)] } },
+  { name: "512 B string", packet: { type: PacketType.EVENT, nsp: "/", data: ["message", { user: "bob" }, text(512)] } },
+  { name: "4 KiB string", packet: { type: PacketType.EVENT, nsp: "/", data: ["message", { user: "bob" }, text(4096)] } },
+  { name: "64 KiB string", packet: { type: PacketType.EVENT, nsp: "/", data: ["message", { user: "bob" }, text(65536)] } },
   { name: "1 KiB binary", packet: { type: PacketType.EVENT, nsp: "/", data: ["file", Buffer.alloc(1024, 7)] } },
   { name: "64 KiB binary", packet: { type: PacketType.EVENT, nsp: "/", data: ["file", Buffer.alloc(64 * 1024, 7)] } },
 ];
@@ -96,7 +107,7 @@ function add(bench: Bench, name: string, batch: number, op: () => void): void {
 
 /** Operations per call, so one call lasts some tens of microseconds at least. */
 function batchFor(name: string): number {
-  return name.startsWith("64 KiB JSON") ? 1 : 64;
+  return name.startsWith("64 KiB JSON") || name.startsWith("64 KiB string") ? 1 : 64;
 }
 
 async function main(): Promise<void> {
@@ -109,13 +120,16 @@ async function main(): Promise<void> {
     if (ourEncoder.encode(packet)[0] !== wire[0]) throw new Error(`encoders disagree on ${name}`);
     const batch = batchFor(name);
     add(bench, `encode ${name} | hyperio`, batch, () => {
-      sink = ourEncoder.encode(packet);
+      const items = ourEncoder.encode(packet);
+      sink = Buffer.byteLength(items[0] as string) + items.length;
     });
     add(bench, `encode ${name} | upstream`, batch, () => {
-      sink = theirEncoder.encode(packet as upstream.Packet);
+      const items = theirEncoder.encode(packet as upstream.Packet) as unknown[];
+      sink = Buffer.byteLength(items[0] as string) + items.length;
     });
     add(bench, `encode ${name} | hyperio encodeOnce`, batch, () => {
-      sink = encodeOnce(packet);
+      const once = encodeOnce(packet);
+      sink = Buffer.byteLength(once.text) + once.attachments.length;
     });
     add(bench, `decode ${name} | hyperio`, batch, () => {
       for (const item of wire) ourDecoder.add(item);

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "errors.h"
+#include "json_string.h"
 #include "packet_header.h"
 #include "payload.h"
 
@@ -10,7 +11,7 @@ namespace hyperio {
 
 // Bumped whenever an export's signature or semantics change; the loader refuses a build
 // whose ABI differs from the twin's (a stale build/ from an older checkout).
-constexpr uint32_t kAbiVersion = 1;
+constexpr uint32_t kAbiVersion = 2;
 
 static napi_value SetErrorFactoryExport(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -39,6 +40,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"decodePayload", DecodePayload},
       {"encodePayload", EncodePayload},
       {"scanPacketHeader", ScanPacketHeader},
+      {"jsonStringIsPlain", JsonStringIsPlain},
   };
   for (const Export& e : fns) {
     napi_value fn;

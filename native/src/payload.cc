@@ -8,6 +8,7 @@
 #include "base64.h"
 #include "errors.h"
 #include "records.h"
+#include "scratch.h"
 #include "utf8.h"
 
 namespace hyperio {
@@ -17,42 +18,7 @@ namespace {
 constexpr size_t kMaxInputBytes = 0xFFFFFFFFu;   // offsets are uint32
 constexpr size_t kMaxOutputBytes = 0xFFFFFFFFu;  // same bound as the twin
 
-// A per-thread vector reused across calls (the addon may run in several worker threads).
-// A nested call on the same thread (possible only if JS runs inside a call, e.g. an index
-// getter on the packets array) gets a private vector instead. A vector grown past
-// kMaxKeptScratchBytes is released afterwards, so one huge payload does not pin memory for
-// the thread's life; below it (a 1 MB polling body needs 2 MiB of UTF-16) it is kept, since
-// re-allocating it per call costs more than the decoding.
-constexpr size_t kMaxKeptScratchBytes = 4u << 20;
-
-template <typename T>
-struct ScratchPool {
-  std::vector<T> v;
-  bool in_use = false;
-};
-
-template <typename T>
-class Scratch {
- public:
-  explicit Scratch(ScratchPool<T>* pool) : pool_(pool->in_use ? nullptr : pool) {
-    if (pool_ != nullptr) pool_->in_use = true;
-  }
-  ~Scratch() {
-    if (pool_ == nullptr) return;
-    if (pool_->v.capacity() * sizeof(T) > kMaxKeptScratchBytes) std::vector<T>().swap(pool_->v);
-    pool_->in_use = false;
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  std::vector<T>& get() { return pool_ != nullptr ? pool_->v : own_; }
-
- private:
-  ScratchPool<T>* pool_;
-  std::vector<T> own_;
-};
-
 thread_local ScratchPool<uint32_t> ends_pool;
-thread_local ScratchPool<char16_t> units_pool;
 
 // Reads (bytes, maxRecords, maxRecordBytes) and scans the records; false with a pending
 // exception on bad arguments or a broken limit.

@@ -10,9 +10,18 @@ namespace {
 constexpr uint64_t kHighBits = 0x8080808080808080ull;
 constexpr uint64_t kNonAsciiUnits = 0xFF80FF80FF80FF80ull;
 
-// Length of the leading run of ASCII bytes.
+// Length of the leading run of ASCII bytes. Blocks of 64 bytes are ORed together before one
+// test (the compiler vectorises this; a test per 8-byte word made the check cost as much
+// as copying the record into V8), then the block that failed is walked word by word.
 size_t AsciiPrefix(const uint8_t* data, size_t n) {
   size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    uint64_t words[8];
+    memcpy(words, data + i, 64);
+    uint64_t any = 0;
+    for (int k = 0; k < 8; k++) any |= words[k];
+    if (any & kHighBits) break;
+  }
   for (; i + 8 <= n; i += 8) {
     uint64_t word;
     memcpy(&word, data + i, 8);

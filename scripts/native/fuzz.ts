@@ -18,6 +18,7 @@ import {
   randomHeader,
   randomLimits,
   randomPackets,
+  randomJsonString,
   randomPayload,
 } from "../../test/native/inputs";
 
@@ -51,7 +52,8 @@ function sizeFor(rng: Rng, i: number): number {
 
 function record(fn: string, index: number, call: Call, describe: () => string): void {
   const r = differ(native.fns, twin, call);
-  const key = "error" in r.a ? String(r.a.error.code) : "ok";
+  // A yes/no function shows both answers, so a fuzz that never reaches one of them shows.
+  const key = "error" in r.a ? String(r.a.error.code) : typeof r.a.ok === "boolean" ? String(r.a.ok) : "ok";
   const byFn = (stats[fn] ??= {});
   byFn[key] = (byFn[key] ?? 0) + 1;
   if (!r.same && failures.length < 50) {
@@ -100,12 +102,23 @@ function fuzzHeaders(): void {
   }
 }
 
+function fuzzJsonStrings(): void {
+  const rng = new Rng(seed * 32452843);
+  for (let i = 0; i < perFunction; i++) {
+    const input: unknown = rng.bool(0.002) ? rng.pick([undefined, 7, null, {}, Buffer.from("a")]) : randomJsonString(rng, sizeFor(rng, i));
+    record("jsonStringIsPlain", i, (f) => f.jsonStringIsPlain(input as string), () =>
+      typeof input === "string" ? `jsonStringIsPlain(${JSON.stringify(input.slice(0, 300))}, length ${input.length})` : `jsonStringIsPlain(${String(input)})`,
+    );
+  }
+}
+
 const started = Date.now();
 for (const [name, run] of [
   ["decodePayload", () => fuzzPayloads("decodePayload")],
   ["scanRecords", () => fuzzPayloads("scanRecords")],
   ["encodePayload", fuzzEncode],
   ["scanPacketHeader", fuzzHeaders],
+  ["jsonStringIsPlain", fuzzJsonStrings],
 ] as const) {
   const t = Date.now();
   run();

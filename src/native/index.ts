@@ -11,7 +11,15 @@
 import { load, type NativeInfo } from "./loader";
 import { NATIVE_MIN_BYTES_DECODE_PAYLOAD, NATIVE_MIN_BYTES_ENCODE_PAYLOAD } from "./thresholds";
 import { twin } from "./twin";
-import type { ByteInput, DecodePayloadFn, EncodedPacket, EncodePayloadFn, ScanPacketHeaderFn, ScanRecordsFn } from "./types";
+import type {
+  ByteInput,
+  DecodePayloadFn,
+  EncodedPacket,
+  EncodePayloadFn,
+  JsonStringIsPlainFn,
+  ScanPacketHeaderFn,
+  ScanRecordsFn,
+} from "./types";
 
 const { functions, info } = load();
 
@@ -26,6 +34,8 @@ export const decodePayload: DecodePayloadFn = functions.decodePayload;
 export const encodePayload: EncodePayloadFn = functions.encodePayload;
 /** @see ScanPacketHeaderFn */
 export const scanPacketHeader: ScanPacketHeaderFn = functions.scanPacketHeader;
+/** @see JsonStringIsPlainFn */
+export const jsonStringIsPlain: JsonStringIsPlainFn = functions.jsonStringIsPlain;
 
 /**
  * decodePayload on the faster implementation for this body's size (native from
@@ -67,4 +77,5 @@ export {
   type DecodePayloadFn,
   type EncodePayloadFn,
   type ScanPacketHeaderFn,
+  type JsonStringIsPlainFn,
 } from "./types";

@@ -29,5 +29,16 @@ export const NATIVE_MIN_BYTES_SCAN_RECORDS = Infinity;
  */
 export const NATIVE_MIN_BYTES_ENCODE_PAYLOAD = 64 * 1024;
 
+/**
+ * jsonStringIsPlain: string length in UTF-16 units, for the Socket.IO encoder's long
+ * top-level strings (src/parser/socketio/stringify-data.ts). The check alone is 2.3-2.6x
+ * faster than the twin at 125 B and 12-16x from 1 KiB (bench/native-codec.bench.ts); what
+ * decides the threshold is the whole encode of an event (`["message", {…}, s]`, text then
+ * Buffer.byteLength as the write does) against JSON.stringify of it: 256 chars 1.3x,
+ * 512 1.8x, 1 Ki 2.5-2.7x, 4 Ki 4.0-4.3x, 64 Ki 4.6x (`npx tsx bench/socketio-parser.bench.ts`
+ * has the 512 B, 4 KiB and 64 KiB rows).
+ */
+export const NATIVE_MIN_CHARS_JSON_STRING = 512;
+
 /** scanPacketHeader: never (0.4-0.6x at every size: the header is a few bytes, the crossing is not free). */
 export const NATIVE_MIN_BYTES_SCAN_PACKET_HEADER = Infinity;

@@ -35,12 +35,19 @@ export type EncodePayloadFn = (packets: ReadonlyArray<EncodedPacket>) => Buffer;
  */
 export type ScanPacketHeaderFn = (input: string | ByteInput, maxAttachments: number, out: Float64Array) => void;
 
+/**
+ * True when `JSON.stringify(s) === '"' + s + '"'`: no UTF-16 unit below 0x20, no `"` or
+ * `\\`, and no lone surrogate. Throws ERR_HYPERIO_BAD_ARGUMENT when `s` is not a string.
+ */
+export type JsonStringIsPlainFn = (s: string) => boolean;
+
 /** The functions every implementation (addon or twin) provides. */
 export interface NativeFunctions {
   scanRecords: ScanRecordsFn;
   decodePayload: DecodePayloadFn;
   encodePayload: EncodePayloadFn;
   scanPacketHeader: ScanPacketHeaderFn;
+  jsonStringIsPlain: JsonStringIsPlainFn;
 }
 
 /** What the compiled addon exports on top of NativeFunctions. */
@@ -68,4 +75,4 @@ export const PacketHeaderSlot = {
 export const PACKET_HEADER_SLOTS = 6;
 
 /** Version of the native/twin contract; the loader refuses an addon built for another. */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;

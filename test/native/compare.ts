@@ -23,6 +23,7 @@ export const calls = {
   decodePayload: (bytes: Uint8Array, maxRecords: number, maxRecordBytes: number): Call => (f) =>
     f.decodePayload(bytes, maxRecords, maxRecordBytes),
   encodePayload: (packets: unknown[]): Call => (f) => f.encodePayload(packets as never),
+  jsonStringIsPlain: (s: string): Call => (f) => f.jsonStringIsPlain(s),
   scanPacketHeader: (input: string | Uint8Array, maxAttachments: number): Call => (f) => {
     const out = new Float64Array(PACKET_HEADER_SLOTS);
     f.scanPacketHeader(input, maxAttachments, out);

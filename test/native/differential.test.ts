@@ -12,6 +12,7 @@ import {
   randomHeader,
   randomLimits,
   randomPackets,
+  randomJsonString,
   randomPayload,
 } from "./inputs";
 
@@ -80,6 +81,32 @@ describe("native matches twin", { skip: native.skip }, () => {
       for (const impl of [native, twinImpl]) {
         assert.deepEqual(impl.fns.decodePayload(body, 0xffffffff, 0xffffffff), expected, impl.name);
       }
+    }
+  });
+
+  test("one non-ASCII byte at every offset of ASCII records (the block-wise ASCII scan)", () => {
+    // The native decoder tests 64-byte blocks, then 8-byte words, then bytes: a stray high
+    // byte in any lane of any of them, or in the last partial block, must be seen.
+    for (const length of [1, 7, 8, 9, 63, 64, 65, 127, 128, 129, 200]) {
+      for (let at = 0; at < length; at++) {
+        for (const high of [[0x80], [0xc3, 0xa9], [0xff]]) {
+          const record = Buffer.alloc(length, 0x61);
+          Buffer.from(high).copy(record, at);
+          const body = Buffer.concat([Buffer.from("4"), record.subarray(0, length)]);
+          const expected = [body.toString("utf8")];
+          assert.deepEqual(native.fns.decodePayload(body, 1, 0xffffffff), expected, `length ${length} at ${at}`);
+        }
+      }
+    }
+  });
+
+  test("JSON string check on random strings at every boundary size", () => {
+    const rng = new Rng(7);
+    for (let i = 0; i < 4000; i++) {
+      const n = i < BOUNDARY_SIZES.length * 4 ? BOUNDARY_SIZES[i >> 2] : rng.int(rng.pick([70, 300, 5000]));
+      const s = randomJsonString(rng, n);
+      check(calls.jsonStringIsPlain(s), () => `jsonStringIsPlain(${JSON.stringify(s.slice(0, 100))}… length ${s.length})`);
+      assert.equal(native.fns.jsonStringIsPlain(s), JSON.stringify(s) === '"' + s + '"');
     }
   });
 

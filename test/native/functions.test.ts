@@ -26,7 +26,7 @@ function upstreamEncode(packets: Array<{ type: "message"; data: string | Buffer 
 }
 
 for (const impl of impls) {
-  const { scanRecords, decodePayload, encodePayload, scanPacketHeader } = impl.fns;
+  const { scanRecords, decodePayload, encodePayload, scanPacketHeader, jsonStringIsPlain } = impl.fns;
 
   describe(`${impl.name}: scanRecords`, { skip: impl.skip }, () => {
     test("ends of every record", () => {
@@ -227,6 +227,33 @@ for (const impl of impls) {
       expectCode(() => scanPacketHeader("2", -1, out), NativeErrorCode.BAD_ARGUMENT);
       for (const bad of [undefined, new Float64Array(5), new Float32Array(6), [0, 0, 0, 0, 0, 0]]) {
         expectCode(() => scanPacketHeader("2", 10, bad as never), NativeErrorCode.BAD_ARGUMENT);
+      }
+    });
+  });
+
+  describe(`${impl.name}: jsonStringIsPlain`, { skip: impl.skip }, () => {
+    const plain = (s: string) => JSON.stringify(s) === '"' + s + '"';
+    test("agrees with JSON.stringify on every unit that matters, at every position of a long string", () => {
+      const special = [0x00, 0x08, 0x0a, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0xe9, 0x2028, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffd, 0xffff];
+      for (const length of [1, 63, 64, 65, 130]) {
+        for (const u of special) {
+          for (const at of [0, length >> 1, length - 1]) {
+            const chars = Array.from({ length }, () => "a");
+            chars[at] = String.fromCharCode(u);
+            const s = chars.join("");
+            assert.equal(jsonStringIsPlain(s), plain(s), `unit ${u.toString(16)} at ${at} of ${length}`);
+          }
+        }
+      }
+    });
+    test("surrogate pairs are plain, lone or reversed halves are not", () => {
+      for (const s of ["😀", "a😀b", "😀".repeat(100), "x".repeat(63) + "😀", "\ud83d", "\ude00", "\ude00\ud83d", "a\ud83da", "x".repeat(64) + "\ud83d", ""]) {
+        assert.equal(jsonStringIsPlain(s), plain(s), JSON.stringify(s));
+      }
+    });
+    test("bad arguments", () => {
+      for (const bad of [undefined, 4, null, ["a"], Buffer.from("a"), new String("a")]) {
+        expectCode(() => jsonStringIsPlain(bad as never), NativeErrorCode.BAD_ARGUMENT);
       }
     });
   });

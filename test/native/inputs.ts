@@ -221,3 +221,25 @@ export function randomPackets(rng: Rng, maxSize: number, allowBad: boolean): unk
   }
   return out;
 }
+
+/** Units a JSON string check must tell apart: escapes, quotes, surrogate halves and their neighbours. */
+const JSON_EDGE_UNITS = [0x00, 0x09, 0x1f, 0x20, 0x22, 0x2f, 0x5c, 0x7f, 0xe9, 0x2028, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffe];
+
+/**
+ * A string of about n units, mostly plain (so the check runs to the end) with, at a random
+ * density, JSON-relevant units and surrogate pairs at random offsets; rarely not a string.
+ */
+export function randomJsonString(rng: Rng, n: number): string {
+  const units = new Array<number>(n);
+  const density = rng.pick([0, 0, 0.0005, 0.01, 0.3]);
+  for (let i = 0; i < n; i++) {
+    if (!rng.bool(density)) units[i] = rng.bool(0.9) ? 0x61 + rng.int(26) : rng.pick([0x4e2d, 0xe9, 0x20]);
+    else if (rng.bool(0.5) && i + 1 < n) {
+      units[i++] = 0xd800 + rng.int(0x400); // a well-formed pair
+      units[i] = 0xdc00 + rng.int(0x400);
+    } else units[i] = rng.pick(JSON_EDGE_UNITS);
+  }
+  let s = "";
+  for (let i = 0; i < n; i += 8192) s += String.fromCharCode(...units.slice(i, i + 8192));
+  return s;
+}

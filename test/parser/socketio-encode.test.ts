@@ -190,3 +190,48 @@ test("hasBinary and isBinary classify values like upstream", () => {
   assert.equal(isBinary({}), false);
   assert.equal(encodeAsString({ type: PacketType.EVENT, nsp: "/", data: ["a", Buffer.of(1)] }).startsWith('2["a",{"type":"Buffer"'), true);
 });
+
+test("long string arguments (the native JSON string check) encode as upstream does", () => {
+  const long = (unit: string, n = 700) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+  const strings = [
+    long("hello world "),
+    long("日本語"),
+    long("😀"),
+    long("a") + '"',
+    long("a") + "\\",
+    "\n" + long("a"),
+    long("a") + "\u001f",
+    long("a") + "\ud83d", // lone high surrogate at the end
+    "\ude00" + long("a"), // lone low surrogate
+    long("a", 5000) + "\u2028",
+    long("x", 70000),
+  ];
+  const withToJSON = { toJSON: (key: string) => `key:${key}` };
+  const big = Object.assign(Object(BigInt(7)), {});
+  for (const s of strings) {
+    for (const data of [
+      ["message", s],
+      ["message", s, 1, true, null, { user: "bob", text: s }],
+      ["message", undefined, s, () => 1, Symbol("x")],
+      ["message", s, withToJSON, new Date(0)],
+      [s],
+    ]) {
+      assertSame({ type: PacketType.EVENT, nsp: "/", data }, JSON.stringify(s.slice(-3)));
+      assertSame({ type: PacketType.ACK, nsp: "/chat", data, id: 4 }, JSON.stringify(s.slice(-3)));
+    }
+    assertSame({ type: PacketType.CONNECT_ERROR, nsp: "/", data: s });
+  }
+  // toJSON is called with the element's index, as JSON.stringify of the whole array does.
+  assert.ok(encodeAsString({ type: PacketType.EVENT, nsp: "/", data: ["m", strings[0], withToJSON] }).endsWith(',"key:2"]'));
+  // A bigint with a toJSON on its prototype is the user's business; the output must still match.
+  (BigInt.prototype as unknown as { toJSON?: () => string }).toJSON = function () {
+    return `big:${String(this)}`;
+  };
+  try {
+    assertSame({ type: PacketType.EVENT, nsp: "/", data: ["m", strings[0], 5n] });
+    assertSame({ type: PacketType.EVENT, nsp: "/", data: ["m", strings[0], big] });
+  } finally {
+    delete (BigInt.prototype as unknown as { toJSON?: unknown }).toJSON;
+  }
+  assert.throws(() => ours.encode({ type: PacketType.EVENT, nsp: "/", data: ["m", strings[0], 5n] }), TypeError);
+});

@@ -9,6 +9,7 @@ import { deconstruct } from "./deconstruct";
 import { SocketIOParseError, SocketIOParseErrorCode } from "./errors";
 import { hasBinary } from "./is-binary";
 import { Binary, Packet, PacketType, Replacer } from "./packet";
+import { stringifyData } from "./stringify-data";
 
 /** One packet encoded once: the text frame and its binary attachments, in order. */
 export interface EncodedPacket {
@@ -36,7 +37,7 @@ export function encodeAsString(packet: Packet, replacer?: Replacer): string {
   const nsp = packet.nsp;
   if (nsp && nsp !== "/") text += nsp + ",";
   if (packet.id != null) text += packet.id;
-  if (packet.data != null) text += JSON.stringify(packet.data, replacer);
+  if (packet.data != null) text += stringifyData(packet.data, replacer);
   return text;
 }
 
