@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { FAMILIES, isFamily, type Family } from "./scenarios/catalog";
 import { isServerKind, type ServerKind } from "./lib/server-proc";
-import { isPayloadName, type PayloadName } from "./protocol/payloads";
+import { isPayloadName, PAYLOAD_NAMES, type PayloadName } from "./protocol/payloads";
 import { hyperioLooksAvailable } from "./servers/hyperio-module";
 import { runHarness } from "./harness";
 import type { WsClientKind } from "./client/fleet-protocol";
@@ -21,7 +21,9 @@ const USAGE = `usage: npx tsx loadtest/run.ts [options]
                       (default: upstream-ws,upstream-uws,bare-uws, plus hyperio once src/index.ts exists)
   --clients n[,m]     client counts, replacing each scenario's defaults
   --duration s        measured seconds per case (default 5)
-  --payload p[,q]     small, 4KiB (fanout; default both)
+  --payload p[,q]     small, 4KiB, 64KiB (ASCII), 64KiB-utf8 (two-byte characters), 64KiB-bin
+                      (a binary attachment: polling-echo only). Defaults: fanout small,4KiB;
+                      echo small; polling-echo all five
   --burst n[,m]       broadcasts per window: 1 = one in flight, more = queued (default 1,20)
   --repeat n          runs per case and server, interleaved; the table shows the median (default 1)
   --client-procs n    client processes (default: one per 10000 connections)
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     return s;
   });
   const payloads = list(values.payload)?.map((p) => {
-    if (!isPayloadName(p)) throw new Error(`--payload: unknown "${p}" (small, 4KiB)`);
+    if (!isPayloadName(p)) throw new Error(`--payload: unknown "${p}" (${PAYLOAD_NAMES.join(", ")})`);
     return p as PayloadName;
   });
   const durationS = Number(values.duration);

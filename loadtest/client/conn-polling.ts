@@ -18,6 +18,10 @@ export class PollingConn extends Conn {
   private posting = false;
   private readonly base: string;
   private pending = new Set<http.ClientRequest>();
+  // The echo sends the same attachment every time: its base64 is made once, not per send,
+  // so the load client's CPU goes to the exchange, not to re-encoding.
+  private lastAttachment: Buffer | undefined;
+  private lastAttachmentRecord = "";
 
   constructor(
     index: number,
@@ -64,6 +68,17 @@ export class PollingConn extends Conn {
   sendText(text: string): void {
     if (this.state === "closed") return;
     this.outbox.push(text);
+    this.flush();
+  }
+
+  /** The event and its attachment (`b` + base64) go out in one POST, as engine.io-client sends them. */
+  override sendBinaryEvent(header: string, attachment: Buffer): void {
+    if (this.state === "closed") return;
+    if (attachment !== this.lastAttachment) {
+      this.lastAttachment = attachment;
+      this.lastAttachmentRecord = "b" + attachment.toString("base64");
+    }
+    this.outbox.push(header, this.lastAttachmentRecord);
     this.flush();
   }
 

@@ -41,6 +41,8 @@ export abstract class Conn {
   echoSeq = 0;
   echoSentUs = 0;
   echoActive = false;
+  /** A binary ack whose attachments are still arriving: it completes with the last one. */
+  private pendingAck: { id: number; args: string; attachments: number } | undefined;
 
   constructor(
     readonly index: number,
@@ -51,6 +53,11 @@ export abstract class Conn {
 
   abstract sendText(text: string): void;
   abstract close(): void;
+
+  /** A binary event: its text record, then one attachment. Only the polling client sends them. */
+  sendBinaryEvent(_header: string, _attachment: Buffer): void {
+    throw new Error("binary payloads are sent over polling only (use the polling-echo family)");
+  }
 
   /** A broadcast arrived: check it, then hand it to the host. */
   protected accept(seq: number, stampUs: number): void {
@@ -90,6 +97,9 @@ export abstract class Conn {
         return;
       case 52: // "4" message
         break;
+      case 98: // "b": a binary record (polling), here only ever an ack's attachment
+        this.onAttachment();
+        return;
       default:
         return;
     }
@@ -102,14 +112,23 @@ export abstract class Conn {
       else this.sendText(joinFrame(JOIN_ACK_ID, this.rooms));
     } else if (t === 50) {
       if (parseBroadcastStr(text, scratch)) this.accept(scratch.seq, scratch.stampUs);
-    } else if (t === 51) {
+    } else if (t === 51 || t === 54) {
       const ack = parseAck(text);
       if (!ack) return;
       if (ack.id === JOIN_ACK_ID && this.state === "connected") this.becomeReady();
+      else if (ack.attachments > 0) this.pendingAck = ack;
       else this.host.onAck(this, ack.id, ack.args);
     } else if (t === 52) {
       this.fail(`connect_error ${text.slice(2, 200)}`);
     }
+  }
+
+  private onAttachment(): void {
+    const ack = this.pendingAck;
+    if (ack === undefined) return;
+    if (--ack.attachments > 0) return;
+    this.pendingAck = undefined;
+    this.host.onAck(this, ack.id, ack.args);
   }
 
   private becomeReady(): void {

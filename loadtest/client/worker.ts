@@ -6,9 +6,9 @@
 import http from "node:http";
 import { nowUs } from "../lib/clock";
 import { Histogram } from "../lib/histogram";
-import { echoFrame, firstIntArg } from "../protocol/frames";
+import { binaryEchoFrame, echoFrame, firstIntArg } from "../protocol/frames";
 import { patternFor, roomsFor, ExpectationCache } from "./membership";
-import { payloadJson } from "../protocol/payloads";
+import { isBinaryPayload, payloadBytes, payloadJson, type PayloadName } from "../protocol/payloads";
 import type { Conn, ConnHost } from "./conn";
 import { WsConn } from "./conn-ws";
 import { WsLiteConn } from "./conn-ws-lite";
@@ -39,7 +39,9 @@ class Worker implements ConnHost {
   private connectDone: (() => void) | undefined;
   private launchNext: (() => void) | undefined;
   // echo
-  private echo: { endUs: number; payload: string; acks: number; errors: number; rtt: Histogram; active: number } | undefined;
+  private echo:
+    | { endUs: number; payload: { json: string } | { bytes: Buffer }; acks: number; errors: number; rtt: Histogram; active: number }
+    | undefined;
 
   async connect(c: Extract<ToClient, { type: "connect" }>): Promise<void> {
     this.burst = c.burst;
@@ -150,7 +152,8 @@ class Worker implements ConnHost {
     return true;
   }
 
-  startEcho(durationMs: number, payload: string): void {
+  startEcho(durationMs: number, name: PayloadName): void {
+    const payload = isBinaryPayload(name) ? { bytes: payloadBytes(name) } : { json: payloadJson(name) };
     this.echo = { endUs: nowUs() + durationMs * 1000, payload, acks: 0, errors: 0, rtt: new Histogram(), active: 0 };
     for (const c of this.conns) {
       if (c.state !== "ready") continue;
@@ -164,7 +167,9 @@ class Worker implements ConnHost {
   private sendEcho(c: Conn): void {
     c.echoSeq++;
     c.echoSentUs = nowUs();
-    c.sendText(echoFrame(c.echoSeq, c.echoSeq, this.echo!.payload));
+    const payload = this.echo!.payload;
+    if ("json" in payload) c.sendText(echoFrame(c.echoSeq, c.echoSeq, payload.json));
+    else c.sendBinaryEvent(binaryEchoFrame(c.echoSeq, c.echoSeq), payload.bytes);
   }
 
   onAck(c: Conn, id: number, args: string): void {
@@ -234,7 +239,7 @@ process.on("message", (raw: unknown) => {
       if (worker.windowWithoutRecipients(m.window)) send({ type: "window", window: m.window, maxUs: [] });
       break;
     case "echo":
-      worker.startEcho(m.durationMs, payloadJson(m.payload));
+      worker.startEcho(m.durationMs, m.payload);
       break;
     case "finish":
       worker.finish(m.endSeq);

@@ -5,6 +5,8 @@
 //   broadcast   server → client  42["m",<seq>,<stampUs>,<payload>]
 //   join        client → server  42<ack>["join",[<room>...]]      answered by 43<ack>[]
 //   echo        client → server  42<ack>["echo",<seq>,<payload>]  answered by 43<ack>[<seq>,<payload>]
+//   binary echo client → server  451-<ack>["echo",<seq>,<placeholder>] + attachment
+//                                answered by 461-<ack>[<seq>,<placeholder>] + attachment
 // Parsing reads digits straight out of the received bytes: at 10,000 clients the load client's
 // CPU is the scarcest resource of the run, and a JSON.parse of a 4 KiB frame per delivery
 // would make the client, not the server, the thing being measured.
@@ -32,6 +34,13 @@ export function joinFrame(ackId: number, rooms: readonly string[]): string {
 
 export function echoFrame(ackId: number, seq: number, payloadJson: string): string {
   return `42${ackId}["${ECHO_EVENT}",${seq},${payloadJson}]`;
+}
+
+const PLACEHOLDER = '{"_placeholder":true,"num":0}';
+
+/** The event record of a binary echo; its one attachment follows as its own record or frame. */
+export function binaryEchoFrame(ackId: number, seq: number): string {
+  return `451-${ackId}["${ECHO_EVENT}",${seq},${PLACEHOLDER}]`;
 }
 
 /** Reads `<digits>,<digits>` at `pos` into out; false if the bytes do not have that shape. */
@@ -77,13 +86,29 @@ export function parseBroadcastStr(s: string, out: SeqStamp): boolean {
   return Number.isFinite(out.seq) && Number.isFinite(out.stampUs);
 }
 
-/** An ack frame `43<id>[...]`: returns the ack id and the start of its argument array, or null. */
-export function parseAck(s: string): { id: number; args: string } | null {
-  if (s.charCodeAt(0) !== 52 || s.charCodeAt(1) !== 51) return null; // "43"
-  const open = s.indexOf("[", 2);
-  if (open < 3) return null;
-  const id = Number(s.slice(2, open));
-  return Number.isInteger(id) ? { id, args: s.slice(open) } : null;
+/**
+ * An ack frame, `43<id>[...]` or a binary ack `46<n>-<id>[...]` (its n attachments follow):
+ * the ack id, the start of its argument array and the attachment count, or null.
+ */
+export function parseAck(s: string): { id: number; args: string; attachments: number } | null {
+  if (s.charCodeAt(0) !== 52) return null; // "4" message
+  const type = s.charCodeAt(1);
+  let start = 2;
+  let attachments = 0;
+  if (type === 54) {
+    // "6" binary ack
+    const dash = s.indexOf("-", 2);
+    if (dash < 3) return null;
+    attachments = Number(s.slice(2, dash));
+    if (!Number.isInteger(attachments)) return null;
+    start = dash + 1;
+  } else if (type !== 51) {
+    return null; // not "3" ack
+  }
+  const open = s.indexOf("[", start);
+  if (open <= start) return null;
+  const id = Number(s.slice(start, open));
+  return Number.isInteger(id) ? { id, args: s.slice(open), attachments } : null;
 }
 
 /** Leading integer of an ack argument array such as `[12,{...}]`, or NaN. */

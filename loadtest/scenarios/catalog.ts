@@ -2,10 +2,10 @@
 //
 // Defaults are the full comparison; --clients narrows every family to the given counts, and
 // --smoke shrinks everything to a run of a few seconds per server (CI, and the harness test).
-import type { PayloadName } from "../protocol/payloads";
+import { isBinaryPayload, type PayloadName } from "../protocol/payloads";
 import type { CaseSpec } from "./types";
 
-export const FAMILIES = ["fanout", "rooms", "echo", "storm", "idle", "polling", "mixed"] as const;
+export const FAMILIES = ["fanout", "rooms", "echo", "storm", "idle", "polling", "polling-echo", "mixed"] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export function isFamily(s: string): s is Family {
@@ -13,7 +13,7 @@ export function isFamily(s: string): s is Family {
 }
 
 /** Families that need long-polling, which the bare floor does not speak. */
-export const NEEDS_POLLING: ReadonlySet<Family> = new Set(["polling", "mixed"]);
+export const NEEDS_POLLING: ReadonlySet<Family> = new Set(["polling", "polling-echo", "mixed"]);
 
 export interface CatalogOptions {
   clients?: number[];
@@ -22,6 +22,9 @@ export interface CatalogOptions {
   payloads?: PayloadName[];
   bursts?: number[];
 }
+
+/** The polling echo's payloads: the small event, then the sizes where codec work shows. */
+const POLLING_ECHO_PAYLOADS: PayloadName[] = ["small", "4KiB", "64KiB", "64KiB-utf8", "64KiB-bin"];
 
 /** Queued broadcasts per window in the "several in flight" cases. */
 const QUEUED = 20;
@@ -33,6 +36,10 @@ export function casesFor(family: Family, o: CatalogOptions): CaseSpec[] {
   // Smoke: one window size per family except fanout, which checks both shapes once each.
   const bursts = o.bursts ?? (o.smoke ? [SMOKE_QUEUED] : [1, QUEUED]);
   const payloads: PayloadName[] = o.payloads ?? ["small", "4KiB"];
+  const binary = o.payloads?.find(isBinaryPayload);
+  if (binary !== undefined && family !== "polling-echo") {
+    throw new Error(`payload ${binary} is binary: only the polling-echo family sends it`);
+  }
   const out: CaseSpec[] = [];
   const add = (c: Omit<CaseSpec, "family" | "durationS"> & { durationS?: number }) =>
     out.push({ family, durationS, ...c });
@@ -55,7 +62,8 @@ export function casesFor(family: Family, o: CatalogOptions): CaseSpec[] {
       break;
     case "echo":
       for (const n of pick([100, 1000], [20]))
-        add({ id: `echo n=${n} small`, kind: "echo", clients: n, pollingShare: 0, layout: "none", payload: "small", burst: 1 });
+        for (const payload of o.payloads ?? ["small"])
+          add({ id: `echo n=${n} ${payload}`, kind: "echo", clients: n, pollingShare: 0, layout: "none", payload, burst: 1 });
       break;
     case "storm":
       for (const n of pick([5000], [100]))
@@ -69,6 +77,12 @@ export function casesFor(family: Family, o: CatalogOptions): CaseSpec[] {
       for (const n of pick([1000], [30]))
         for (const burst of bursts)
           add({ id: `polling fanout n=${n} small burst=${burst}`, kind: "fanout", clients: n, pollingShare: 1, layout: "single", payload: "small", burst });
+      break;
+    case "polling-echo":
+      // Large bodies both ways: what the polling codec (and its native addon) does end to end.
+      for (const n of pick([100], [10]))
+        for (const payload of o.payloads ?? (o.smoke ? ["small", "64KiB-bin"] : POLLING_ECHO_PAYLOADS))
+          add({ id: `polling echo n=${n} ${payload}`, kind: "echo", clients: n, pollingShare: 1, layout: "none", payload, burst: 1 });
       break;
     case "mixed":
       for (const n of pick([1000], [50]))

@@ -93,7 +93,13 @@ test("frame parsing from bytes and strings", () => {
   assert.deepEqual(out, { seq: 4711, stampUs: 987654321 });
   assert.equal(parseBroadcast(Buffer.from('42["other",1,2]'), out), false);
   assert.equal(parseBroadcast(Buffer.from('42["m","a",2]'), out), false);
-  assert.deepEqual(parseAck('4312[7,{"a":1}]'), { id: 12, args: '[7,{"a":1}]' });
+  assert.deepEqual(parseAck('4312[7,{"a":1}]'), { id: 12, args: '[7,{"a":1}]', attachments: 0 });
+  assert.deepEqual(parseAck('461-12[7,{"_placeholder":true,"num":0}]'), {
+    id: 12,
+    args: '[7,{"_placeholder":true,"num":0}]',
+    attachments: 1,
+  });
+  assert.equal(parseAck("46x-12[7]"), null);
   assert.equal(firstIntArg('[7,{"a":1}]'), 7);
   assert.equal(parseAck("42[1]"), null);
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runHarness } from "../../loadtest/harness";
-import { FAMILIES } from "../../loadtest/scenarios/catalog";
+import { FAMILIES, NEEDS_POLLING } from "../../loadtest/scenarios/catalog";
 import type { ServerKind } from "../../loadtest/lib/server-proc";
 import { assertPlausible } from "./plausible";
 
@@ -33,7 +33,7 @@ test("smoke: every scenario against upstream-ws and bare-uws", { timeout: 55000 
     for (const r of run.results) assertPlausible(r);
     // bare-uws is WebSocket-only: the polling families are reported as skipped, not failed.
     const skipped = run.results.filter((r) => r.skipped);
-    assert.ok(skipped.every((r) => r.server === "bare-uws" && (r.spec.family === "polling" || r.spec.family === "mixed")));
+    assert.ok(skipped.every((r) => r.server === "bare-uws" && NEEDS_POLLING.has(r.spec.family)));
 
     // Outputs: JSON of every figure, the markdown table, one SVG per family.
     const json = run.files.find((f) => f.endsWith(".json"));
