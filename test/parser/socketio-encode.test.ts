@@ -214,6 +214,7 @@ test("long string arguments (the native JSON string check) encode as upstream do
       ["message", s, 1, true, null, { user: "bob", text: s }],
       ["message", undefined, s, () => 1, Symbol("x")],
       ["message", s, withToJSON, new Date(0)],
+      ["message", s, Object.assign(() => 1, { toJSON: (key: string) => `fn:${key}` })],
       [s],
     ]) {
       assertSame({ type: PacketType.EVENT, nsp: "/", data }, JSON.stringify(s.slice(-3)));

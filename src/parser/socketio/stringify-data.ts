@@ -12,7 +12,9 @@
 // other element goes through JSON.stringify on its own, which is what JSON.stringify of the
 // array does for it, except that a `toJSON` method would be called with "" instead of its
 // index; an element with a `toJSON` (or a bigint, whose prototype may carry one) therefore
-// sends the whole array to JSON.stringify. On the TypeScript twin everything goes there.
+// sends the whole array to JSON.stringify. Arrays whose elements are getters are read more
+// than once (Encoder#encode is public and takes any packet); the output is still the JSON
+// of what was read. On the TypeScript twin everything goes to JSON.stringify.
 import { jsonStringIsPlain, nativeInfo, NATIVE_MIN_CHARS_JSON_STRING } from "../../native";
 import type { Replacer } from "./packet";
 
@@ -43,13 +45,15 @@ function quote(s: string): string {
   return jsonStringIsPlain(s) ? '"' + s + '"' : JSON.stringify(s);
 }
 
+/** Whether JSON.stringify would call a toJSON method of `v` (with the key it sits under). */
+function mayHaveToJSON(v: unknown): boolean {
+  if (typeof v === "bigint") return true;
+  if ((typeof v !== "object" || v === null) && typeof v !== "function") return false;
+  return typeof (v as { toJSON?: unknown }).toJSON === "function";
+}
+
 function stringifyArray(data: unknown[]): string {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (typeof v === "bigint" || (typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function")) {
-      return JSON.stringify(data);
-    }
-  }
+  for (let i = 0; i < data.length; i++) if (mayHaveToJSON(data[i])) return JSON.stringify(data);
   let out = "[";
   for (let i = 0; i < data.length; i++) {
     if (i > 0) out += ",";
