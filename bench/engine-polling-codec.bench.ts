@@ -24,11 +24,20 @@ const quick = process.argv.includes("--quick");
 const RECORDS = 4;
 const SIZES = quick ? [125, 16384] : [125, 1024, 4096, 8192, 16384, 32000, 32768, 65536];
 
-type Kind = "ascii" | "text" | "binary";
+type Kind = "ascii" | "text" | "binary" | "many";
 
-/** ascii: JSON-like ASCII text; text: text with some 2-byte characters; binary: bytes. */
+/**
+ * ascii: JSON-like ASCII text; text: text with some 2-byte characters; binary: bytes; many:
+ * the same total as the others but in 37-byte events (a client that queued many emits).
+ */
 function makePackets(kind: Kind, size: number): Packet[] {
   const out: Packet[] = [];
+  if (kind === "many") {
+    for (let i = 0; i < Math.max(1, Math.floor((size * RECORDS) / 38)); i++) {
+      out.push({ type: "message", data: '2["m",{"a":1,"text":"hello world"}]' });
+    }
+    return out;
+  }
   for (let i = 0; i < RECORDS; i++) {
     const unit = kind === "ascii" ? '{"hello":1} ' : "hello wörld ";
     out.push(
@@ -45,12 +54,12 @@ const toRecords = (recs: Array<string | Buffer>): number => recs.length;
 async function main(): Promise<void> {
   const bench = new Bench({ time: quick ? 20 : 120, warmupTime: quick ? 5 : 30 });
   let sink = 0;
-  for (const kind of ["ascii", "text", "binary"] as const) {
+  for (const kind of ["ascii", "text", "binary", "many"] as const) {
     for (const size of SIZES) {
       const packets = makePackets(kind, size);
       const body = Buffer.from(encodePayload(packets));
       const encoded = packets.map((p) => (typeof p.data === "string" ? (encodePacket(p, false) as string) : p.data!));
-      const key = `${kind} ${size}x${RECORDS} (${body.length} B)`;
+      const key = kind === "many" ? `many ${packets.length}x37 (${body.length} B)` : `${kind} ${size}x${RECORDS} (${body.length} B)`;
       bench
         .add(`decode|${key}|string`, () => {
           sink += decodePayload(body.toString("utf8")).length;

@@ -31,7 +31,7 @@ function outcome(fn: () => Packet[]): Outcome {
 
 function assertSameAsStringCodec(body: Buffer, opts: { maxPackets?: number } = {}): void {
   const expected = outcome(() => decodePayload(body.toString("utf8"), opts));
-  const got = outcome(() => decodePayloadBytes(body, { ...opts, nativeMinBytes: 0 }));
+  const got = outcome(() => decodePayloadBytes(body, { ...opts, nativeMinBytes: 0, nativeMinAvgRecordBytes: 0 }));
   assert.deepEqual(got, expected, JSON.stringify(body.toString("latin1").slice(0, 200)));
 }
 

@@ -4,15 +4,16 @@
 // the same, and hands anything else (errors included) to the string codec.
 //
 // Measured on the engine's real inputs (a POST body Buffer; packets for a response) with
-// `npx tsx bench/engine-polling-codec.bench.ts`, 4 records per payload, µs string -> native:
-// - decode: ASCII text favours the string codec below 128 KiB (one fast Latin-1 toString
-//   plus slices; native 16 KiB 2.8 -> 3.7, 64 KiB 10 -> 13); text with non-ASCII characters
-//   favours native from 1 KiB by 2x (16 KiB 29 -> 15, 64 KiB 112 -> 57); binary (base64)
-//   bodies favour native from ~20 KiB (22 KiB 10.6 -> 9.2, 44 KiB 16 -> 9.5); from 128 KiB
-//   the string codec falls off a cliff (the body string leaves V8's regular heap) and native
-//   wins 4-7x on everything. From 16 KiB the absolute gains (tens of µs) outweigh the
-//   losses (at most a few µs, ASCII text under 128 KiB). The twin never beats the string
-//   codec on binary bodies, so without the addon the string codec does it all.
+// `npx tsx bench/engine-polling-codec.bench.ts`, 4 records per payload unless said, µs
+// string codec -> this file (native where chosen):
+// - decode: text with non-ASCII characters favours native from 1 KiB records by 1.5-2x
+//   (17 KB 31 -> 21, 71 KB 122 -> 85); binary (base64) records from 4-8 KiB (44 KB 15.5 ->
+//   9.8, 87 KB 28 -> 15); ASCII text is about even below 128 KiB (16 KB 2.7 -> 3.3-4.3,
+//   64 KB 9.4 -> 10.5-11.5: one Latin-1 copy either way); from 128 KiB the string codec
+//   falls off a cliff (the body string leaves V8's regular heap) and native wins 4-7x on
+//   everything. Bodies of many small records stay on the string codec (see
+//   POLLING_NATIVE_MIN_AVG_RECORD_BYTES; 1,724 x 37 B: 85 -> 88 with the separator count).
+//   The twin never beats the string codec, so without the addon the string codec does it all.
 // - encode: the string codec, except for batches carrying at least
 //   NATIVE_MIN_BYTES_ENCODE_PAYLOAD bytes of binary data, which encodePayloadAuto writes
 //   as base64 straight into one Buffer (87 KiB 40 -> 20, 350 KiB 410 -> 60).
@@ -22,14 +23,27 @@ import { encodePacket, isBinary } from "./packet";
 import { Packet, TYPES_BY_DIGIT } from "./packet-types";
 import { decodePayload, DecodePayloadOptions, encodePayload } from "./payload";
 
-/** Polling bodies from this size (bytes) are decoded by the native addon when it is loaded. */
+/** Polling bodies from this size (bytes) are decoded by the native addon when it is loaded... */
 export const POLLING_NATIVE_MIN_BYTES_DECODE = 16 * 1024;
 
+/**
+ * ...and when their records average at least this many bytes. Each record the addon makes
+ * is a string created through N-API (~90 ns), where the string codec makes one string for
+ * the whole body and slices it (O(1) per record): on bodies of many small records the
+ * addon loses (1,600 records of 37 B, 59 KB: string codec 72 µs, addon 179 µs; with
+ * two-byte characters 164 vs 220 µs). Native wins from records of 1 KiB (non-ASCII text)
+ * to 4 KiB (binary).
+ */
+export const POLLING_NATIVE_MIN_AVG_RECORD_BYTES = 4 * 1024;
+
 const MAX_UINT32 = 0xffffffff;
+const RECORD_SEPARATOR_BYTE = 0x1e;
 
 export interface DecodePayloadBytesOptions extends DecodePayloadOptions {
   /** Override of POLLING_NATIVE_MIN_BYTES_DECODE (tests use it to drive small inputs native). */
   nativeMinBytes?: number;
+  /** Override of POLLING_NATIVE_MIN_AVG_RECORD_BYTES (same purpose). */
+  nativeMinAvgRecordBytes?: number;
 }
 
 /**
@@ -48,12 +62,33 @@ export function decodePayloadBytes(bytes: Uint8Array, opts: DecodePayloadBytesOp
   if (bytes.length > maxPayload) {
     throw new EngineParseError(EngineParseErrorCode.PAYLOAD_TOO_LARGE, "payload exceeds maxPayload");
   }
-  if (nativeInfo.native && bytes.length >= (opts.nativeMinBytes ?? POLLING_NATIVE_MIN_BYTES_DECODE)) {
-    const packets = decodeNative(bytes, opts.maxPackets);
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (
+    nativeInfo.native &&
+    buf.length >= (opts.nativeMinBytes ?? POLLING_NATIVE_MIN_BYTES_DECODE) &&
+    recordsAverageAtLeast(buf, opts.nativeMinAvgRecordBytes ?? POLLING_NATIVE_MIN_AVG_RECORD_BYTES)
+  ) {
+    const packets = decodeNative(buf, opts.maxPackets);
     if (packets !== undefined) return packets;
   }
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return decodePayload(buf.toString("utf8"), opts);
+}
+
+/**
+ * Whether the body's records average at least `minBytes`: counts separators (memchr, via
+ * Buffer#indexOf) and stops as soon as there are too many, so a body of many small records
+ * costs only a scan of its first few (about 2 µs for 59 KB of 37-byte records).
+ */
+function recordsAverageAtLeast(body: Buffer, minBytes: number): boolean {
+  if (minBytes <= 0) return true;
+  let separatorsLeft = Math.floor(body.length / minBytes) - 1;
+  if (separatorsLeft < 0) return false;
+  let at = body.indexOf(RECORD_SEPARATOR_BYTE);
+  while (at !== -1) {
+    if (--separatorsLeft < 0) return false;
+    at = body.indexOf(RECORD_SEPARATOR_BYTE, at + 1);
+  }
+  return true;
 }
 
 /**
