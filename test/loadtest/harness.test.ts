@@ -33,7 +33,7 @@ test("smoke: every scenario against upstream-ws and bare-uws", { timeout: 55000 
     for (const r of run.results) assertPlausible(r);
     // bare-uws is WebSocket-only: the polling families are reported as skipped, not failed.
     const skipped = run.results.filter((r) => r.skipped);
-    assert.ok(skipped.every((r) => r.server === "bare-uws" && NEEDS_POLLING.has(r.spec.family)));
+    assert.ok(skipped.every((r) => r.server === "bare-uws" && (NEEDS_POLLING as ReadonlySet<string>).has(r.spec.family)));
 
     // Outputs: JSON of every figure, the markdown table, one SVG per family.
     const json = run.files.find((f) => f.endsWith(".json"));
