@@ -6,6 +6,11 @@
 // upstream), never the server; a packet for a namespace the client has not joined (other
 // than CONNECT) is a protocol violation and closes the client; a client that joins no
 // namespace within `connectTimeout` ms is closed so idle sessions cannot pile up.
+//
+// Memory: a Client lives as long as its connection, so what it holds is paid per idle
+// client. It reads hyperio's engine session as its direct consumer (no listeners), holds
+// the socket of a single namespace in one field (a Map only from a second namespace on),
+// and creates its CONNECT-in-progress set only while a CONNECT is in progress.
 import createDebug from "debug";
 import type { EngineSocket } from "./engine-types";
 import { PacketType, type Decoder, type Encoder, type Packet } from "./parser-types";
@@ -41,12 +46,20 @@ export class Client<
   private readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   private readonly encoder: Encoder;
   private readonly decoder: Decoder;
-  private readonly sockets = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  private readonly nsps = new Map<string, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  /** Namespaces with a CONNECT in progress: a second CONNECT for them is ignored. */
-  private readonly connecting = new Set<string>();
+  /**
+   * The socket of each joined namespace: undefined (none), the socket itself (one), or a
+   * Map by namespace name (several). Read through nspSocket / joined only.
+   */
+  private nsps: NspSockets<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = undefined;
+  /**
+   * Namespaces with a CONNECT in progress: a second CONNECT for them is ignored. Undefined
+   * while empty.
+   */
+  private connecting: Set<string> | undefined = undefined;
   private connectTimer?: NodeJS.Timeout;
   private closed = false;
+  /** Listeners on an engine session that takes no direct consumer (engine.io 6 through `bind`). */
+  private engineListeners: EngineListeners | undefined = undefined;
 
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineSocket) {
     this.server = server;
@@ -54,17 +67,24 @@ export class Client<
     this.id = conn.id;
     this.encoder = server.encoder;
     this.decoder = new server._parser.Decoder();
-    this.onData = this.onData.bind(this);
     this.onDecoded = this.onDecoded.bind(this);
-    this.onError = this.onError.bind(this);
-    this.onClose = this.onClose.bind(this);
     this.decoder.on("decoded", this.onDecoded);
-    conn.on("message", this.onData);
-    conn.on("error", this.onError);
-    conn.on("close", this.onClose);
+    // hyperio's session calls this Client directly; other engines (engine.io 6 through
+    // `bind`), or a session another Client already reads, are listened to.
+    if (conn.attachConsumer?.(this) !== true) {
+      const l: EngineListeners = {
+        message: (data) => this.onEngineMessage(data),
+        error: (err) => this.onError(err),
+        close: (reason, description) => this.onEngineClose(reason, description),
+      };
+      this.engineListeners = l;
+      conn.on("message", l.message);
+      conn.on("error", l.error);
+      conn.on("close", l.close);
+    }
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
-      if (this.nsps.size === 0) {
+      if (this.nsps === undefined) {
         debug("%s joined no namespace within connectTimeout, closing", this.id);
         this.close();
       }
@@ -78,9 +98,9 @@ export class Client<
 
   private connect(name: string, auth: Record<string, unknown>): void {
     if (this.server._nsps.has(name)) return this.doConnect(name, auth);
-    this.connecting.add(name);
+    this.startConnecting(name);
     this.server._checkNamespace(name, auth, (nsp) => {
-      this.connecting.delete(name);
+      this.endConnecting(name);
       if (this.closed) return;
       if (nsp) return this.doConnect(name, auth);
       debug("%s: no namespace %s", this.id, name);
@@ -90,11 +110,10 @@ export class Client<
 
   private doConnect(name: string, auth: Record<string, unknown>): void {
     const nsp = this.server.of(name);
-    this.connecting.add(name);
+    this.startConnecting(name);
     nsp
       ._add(this, auth, (socket) => {
-        this.sockets.set(socket.id, socket);
-        this.nsps.set(nsp.name, socket);
+        this.addNspSocket(socket);
         if (this.connectTimer) {
           clearTimeout(this.connectTimer);
           this.connectTimer = undefined;
@@ -104,21 +123,54 @@ export class Client<
         debug("%s: connecting to %s failed: %s", this.id, name, err);
         this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Internal error" } });
       })
-      .finally(() => this.connecting.delete(name));
+      .finally(() => this.endConnecting(name));
+  }
+
+  private startConnecting(name: string): void {
+    (this.connecting ??= new Set()).add(name);
+  }
+
+  private endConnecting(name: string): void {
+    const c = this.connecting;
+    if (c !== undefined && c.delete(name) && c.size === 0) this.connecting = undefined;
+  }
+
+  /** The joined sockets, as a list that stays valid while sockets leave. */
+  private joined(): Array<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    const n = this.nsps;
+    return n === undefined ? [] : n instanceof Map ? [...n.values()] : [n];
+  }
+
+  private nspSocket(name: string): Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined {
+    const n = this.nsps;
+    if (n === undefined || n instanceof Map) return n?.get(name);
+    return n.nsp.name === name ? n : undefined;
+  }
+
+  private addNspSocket(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    const n = this.nsps;
+    const name = socket.nsp.name;
+    if (n === undefined || (!(n instanceof Map) && n.nsp.name === name)) this.nsps = socket;
+    else if (n instanceof Map) n.set(name, socket);
+    else this.nsps = new Map([[n.nsp.name, n], [name, socket]]);
   }
 
   /** @internal Disconnects every socket, then closes the connection. */
   _disconnect(): void {
-    for (const socket of [...this.sockets.values()]) socket.disconnect();
-    this.sockets.clear();
+    for (const socket of this.joined()) socket.disconnect();
+    this.nsps = undefined;
     this.close();
   }
 
   /** @internal Called by a socket that left its namespace. */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
-    if (this.sockets.get(socket.id) !== socket) return;
-    this.sockets.delete(socket.id);
-    this.nsps.delete(socket.nsp.name);
+    const n = this.nsps;
+    if (n === socket) {
+      this.nsps = undefined;
+    } else if (n instanceof Map && n.get(socket.nsp.name) === socket) {
+      n.delete(socket.nsp.name);
+      if (n.size === 0) this.nsps = undefined;
+    }
   }
 
   /** Closes the underlying connection. */
@@ -126,7 +178,7 @@ export class Client<
     if (this.conn.readyState !== "open") return;
     debug("%s: forcing close", this.id);
     // Our reason first: an engine may emit its own "close" synchronously inside close().
-    this.onClose("forced server close");
+    this.onEngineClose("forced server close");
     this.conn.close();
   }
 
@@ -154,7 +206,8 @@ export class Client<
     for (const frame of frames) this.conn.write(frame, opts);
   }
 
-  private onData(data: unknown): void {
+  /** @internal A message of the engine session (SessionConsumer). */
+  onEngineMessage(data: unknown): void {
     try {
       this.decoder.add(data);
     } catch (err) {
@@ -165,9 +218,9 @@ export class Client<
 
   private onDecoded(packet: Packet): void {
     const name = typeof packet.nsp === "string" ? packet.nsp : "/";
-    const socket = this.nsps.get(name);
+    const socket = this.nspSocket(name);
     if (!socket && packet.type === PacketType.CONNECT) {
-      if (this.connecting.has(name)) {
+      if (this.connecting?.has(name)) {
         debug("%s: duplicate CONNECT for %s ignored", this.id, name);
         return;
       }
@@ -178,8 +231,8 @@ export class Client<
       // connected in this same chunk). DISCONNECT does not: the engine may report the
       // transport closing in this same tick, and the client's own reason must win.
       if (packet.type === PacketType.DISCONNECT) socket._onpacket(packet);
-      else process.nextTick(() => socket._onpacket(packet));
-    } else if (!socket && this.connecting.has(name)) {
+      else process.nextTick(deliverPacket, socket, packet);
+    } else if (!socket && this.connecting?.has(name)) {
       debug("%s: packet for %s before its CONNECT completed, ignored", this.id, name);
     } else {
       debug("%s: invalid packet type %s for %s", this.id, packet.type, name);
@@ -194,28 +247,46 @@ export class Client<
    * with connection state recovery, as upstream.
    */
   private onError(err: Error): void {
-    for (const socket of this.sockets.values()) socket._onerror(err);
+    for (const socket of this.joined()) socket._onerror(err);
     if (this.conn.readyState === "open") {
-      this.onClose("forced close");
+      this.onEngineClose("forced close");
       this.conn.close();
     }
   }
 
-  private onClose(reason: string, description?: unknown): void {
+  /** @internal The engine session closed (SessionConsumer); idempotent. */
+  onEngineClose(reason: string, description?: unknown): void {
     if (this.closed) return;
     this.closed = true;
     debug("%s closed: %s", this.id, reason);
-    this.conn.removeListener("message", this.onData);
-    this.conn.removeListener("error", this.onError);
-    this.conn.removeListener("close", this.onClose);
+    const l = this.engineListeners;
+    if (l !== undefined) {
+      this.engineListeners = undefined;
+      this.conn.removeListener("message", l.message);
+      this.conn.removeListener("error", l.error);
+      this.conn.removeListener("close", l.close);
+    } else {
+      this.conn.detachConsumer?.(this);
+    }
     this.decoder.removeListener("decoded", this.onDecoded);
     if (this.connectTimer) {
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     }
-    for (const socket of [...this.sockets.values()]) socket._onclose(reason as any, description);
-    this.sockets.clear();
-    this.nsps.clear();
+    for (const socket of this.joined()) socket._onclose(reason as any, description);
+    this.nsps = undefined;
     this.decoder.destroy();
   }
+}
+
+function deliverPacket(socket: Socket<any, any, any, any>, packet: Packet): void {
+  socket._onpacket(packet);
+}
+
+type NspSockets<S> = S | Map<string, S> | undefined;
+
+interface EngineListeners {
+  message: (data: unknown) => void;
+  error: (err: Error) => void;
+  close: (reason: string, description?: unknown) => void;
 }

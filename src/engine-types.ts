@@ -15,6 +15,12 @@ export interface EngineRequest {
   socket?: { remoteAddress?: string; encrypted?: boolean };
 }
 
+/** What `attachConsumer` takes. */
+export interface EngineConsumer {
+  onEngineMessage(data: unknown): void;
+  onEngineClose(reason: string, description?: unknown): void;
+}
+
 /** One Engine.IO session. */
 export interface EngineSocket extends EventEmitter {
   readonly id: string;
@@ -25,6 +31,13 @@ export interface EngineSocket extends EventEmitter {
   readonly remoteAddress?: string;
   write(data: string | Buffer, opts?: Record<string, any>, cb?: () => void): unknown;
   close(discard?: boolean): unknown;
+  /**
+   * hyperio's engine: makes `consumer` the session's direct reader of messages and its close
+   * (called right before the "message" / "close" listeners); false when the session already
+   * has one. Sessions without it (or refusing) are read through listeners.
+   */
+  attachConsumer?(consumer: EngineConsumer): boolean;
+  detachConsumer?(consumer: EngineConsumer): void;
   /** Topic fanout, uWS backend only (CONTRACTS.md). */
   subscribe?(topic: string): unknown;
   unsubscribe?(topic: string): unknown;

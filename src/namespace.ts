@@ -183,14 +183,19 @@ export class Namespace<
     // Resolves once the socket is connected or refused, so the client knows when a second
     // CONNECT for this namespace is a duplicate.
     // A middleware that never calls next() must not pin the socket once the client is gone.
-    const onClientGone = () => {
-      if (this._preConnectSockets.get(socket.id) === socket) socket._cleanup();
-    };
-    client.conn.once("close", onClientGone);
+    // Without middleware the chain ends at once, so no listener is needed (a listener, even
+    // removed, leaves a listener dictionary on the engine session for its lifetime).
+    const onClientGone =
+      this._fns.length === 0
+        ? undefined
+        : () => {
+            if (this._preConnectSockets.get(socket.id) === socket) socket._cleanup();
+          };
+    if (onClientGone) client.conn.once("close", onClientGone);
     await new Promise<void>((resolve) => {
       this.run(socket, (err) => {
         process.nextTick(() => {
-          client.conn.removeListener("close", onClientGone);
+          if (onClientGone) client.conn.removeListener("close", onClientGone);
           resolve();
           if (client.conn.readyState !== "open") {
             debug("client closed during middleware");

@@ -5,12 +5,16 @@
 // Invariants: `connected` is true between `_onconnect` and `_onclose`; after `_onclose` the
 // socket is in no room, not in `nsp.sockets`, not in its client's maps, and holds no ack
 // callback (they are dropped with it), so a gone socket keeps no memory alive.
-import { randomBytes } from "node:crypto";
+//
+// Memory: a socket lives as long as its connection. What most sockets never use is created
+// on first use: the ack map, the middleware list, the emit flags, and the `handshake`
+// object (built from the engine request, the CONNECT's auth and the connection time).
 import type { IncomingMessage } from "node:http";
 import { parse as parseQuery } from "node:querystring";
 import createDebug from "debug";
 import type { AdapterLike, BroadcastFlags, Room, Session, SocketId } from "./adapter/types";
 import { BroadcastOperator, checkTimeout } from "./broadcast-operator";
+import { randomId } from "./engine/random-id";
 import type { Client } from "./client";
 import type { EngineSocket } from "./engine-types";
 import type { Namespace } from "./namespace";
@@ -47,7 +51,7 @@ type AnyListener = (...args: any[]) => void;
 
 /** A random id that reveals nothing about the Engine.IO session id (which is sensitive). */
 export function generateId(): string {
-  return randomBytes(15).toString("base64url");
+  return randomId();
 }
 
 function noop(): void {}
@@ -76,7 +80,6 @@ export class Socket<
   public readonly pid?: string;
   /** Whether this connection restored a previous session (connection state recovery). */
   public readonly recovered: boolean = false;
-  public readonly handshake: Handshake;
   /** Free-form data, visible to fetchSockets() and kept across recovery. */
   public data: SocketData = {} as SocketData;
   public connected = false;
@@ -85,11 +88,16 @@ export class Socket<
   public readonly client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   public readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   public readonly adapter: AdapterLike;
-  /** @internal pending ack callbacks, by packet id. */
-  public readonly acks = new Map<number, (...args: any[]) => void>();
+  /** Pending ack callbacks by packet id; undefined until the first one. */
+  private _acks: Map<number, (...args: any[]) => void> | undefined = undefined;
+  private _handshake: Handshake | undefined = undefined;
+  private readonly auth: Record<string, unknown>;
+  /** When the socket was created (ms since the epoch): `handshake.issued`. */
+  private readonly issued: number;
 
-  private readonly fns: Array<(event: Event, next: (err?: Error) => void) => void> = [];
-  private flags: SocketFlags = {};
+  private fns: Array<(event: Event, next: (err?: Error) => void) => void> | undefined = undefined;
+  /** Flags of the next emit (compress, volatile, timeout), undefined when none is set. */
+  private flags: SocketFlags | undefined = undefined;
   /** Whether `_onconnect` ran (stays true after disconnection). */
   private everConnected = false;
   private anyListeners?: AnyListener[];
@@ -121,17 +129,26 @@ export class Socket<
       this.data = previousSession.data as SocketData;
       for (const data of previousSession.missedPackets) this.packet({ type: PacketType.EVENT, data, nsp: nsp.name });
     }
-    this.handshake = this.buildHandshake(auth);
-    // An "error" event without listener would throw: socket errors are reported, not fatal.
-    this.on("error", noop);
+    this.auth = auth;
+    this.issued = Date.now();
   }
 
-  private buildHandshake(auth: Record<string, unknown>): Handshake {
+  /** @internal pending ack callbacks, by packet id (adapters register broadcast acks here). */
+  get acks(): Map<number, (...args: any[]) => void> {
+    return (this._acks ??= new Map());
+  }
+
+  /** What the server learned about the client when it connected (built on first read). */
+  get handshake(): Handshake {
+    return (this._handshake ??= this.buildHandshake());
+  }
+
+  private buildHandshake(): Handshake {
     const request = this.conn.request;
     const headers = request?.headers ?? {};
     const url = request?.url ?? "";
     const query = request?._query ?? parseQuery(url.split("?")[1] ?? "");
-    const now = new Date();
+    const now = new Date(this.issued);
     return {
       headers,
       time: now.toString(),
@@ -146,7 +163,7 @@ export class Socket<
       issued: now.getTime(),
       url,
       query: query as Handshake["query"],
-      auth: auth as Handshake["auth"],
+      auth: this.auth as Handshake["auth"],
     };
   }
 
@@ -167,15 +184,16 @@ export class Socket<
       packet.id = id;
     }
     const flags = this.flags;
-    this.flags = {};
+    this.flags = undefined;
     if (this.server.opts.connectionStateRecovery && this.everConnected) {
       // Through the adapter, so the packet gets an offset and is kept for replay: after a
       // disconnection too, so a recovering client gets it, as with upstream (not before the
       // first connection: the socket is not in its own room yet and would miss it).
-      this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+      this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags: flags ?? {} });
     } else {
       this.notifyOutgoingListeners(packet);
-      this.packet(packet, { ...flags });
+      // `flags` is this emit's own object now (detached above): no copy needed.
+      this.packet(packet, flags as (SocketFlags & Record<string, unknown>) | undefined);
     }
     return true;
   }
@@ -190,7 +208,7 @@ export class Socket<
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
-    const withErr = this.flags.timeout !== undefined;
+    const withErr = this.flags?.timeout !== undefined;
     return new Promise((resolve, reject) => {
       (args as unknown[]).push((arg1: any, arg2: any) => {
         if (!withErr) return resolve(arg1);
@@ -201,14 +219,14 @@ export class Socket<
   }
 
   private registerAckCallback(id: number, ack: AnyListener): void {
-    const timeout = this.flags.timeout;
+    const timeout = this.flags?.timeout;
     if (timeout === undefined) {
       this.acks.set(id, ack);
       return;
     }
     const timer = setTimeout(() => {
       debug("ack %d timed out after %d ms", id, timeout);
-      this.acks.delete(id);
+      this._acks?.delete(id);
       ack.call(this, new Error("operation has timed out"));
     }, timeout);
     this.acks.set(id, (...args: unknown[]) => {
@@ -244,9 +262,10 @@ export class Socket<
   }
 
   /** @internal Writes a packet of this namespace to the client. */
-  packet(packet: Omit<Packet, "nsp"> & { nsp?: string }, opts: SocketFlags & Record<string, unknown> = {}): void {
+  packet(packet: Omit<Packet, "nsp"> & { nsp?: string }, opts?: SocketFlags & Record<string, unknown>): void {
     packet.nsp = this.nsp.name;
-    this.client._packet(packet as Packet, { ...opts, compress: opts.compress !== false });
+    // compress is made explicit so the engine takes these options as they are.
+    this.client._packet(packet as Packet, opts === undefined ? { compress: true } : { ...opts, compress: opts.compress !== false });
   }
 
   /** Joins one or several rooms. */
@@ -317,12 +336,12 @@ export class Socket<
 
   private onack(packet: Packet): void {
     if (packet.id === undefined) return;
-    const ack = this.acks.get(packet.id);
+    const ack = this._acks?.get(packet.id);
     if (typeof ack !== "function") {
       debug("unknown ack %s", packet.id);
       return;
     }
-    this.acks.delete(packet.id);
+    this._acks!.delete(packet.id);
     ack.apply(this, Array.isArray(packet.data) ? packet.data : []);
   }
 
@@ -333,7 +352,9 @@ export class Socket<
 
   /** @internal */
   _onerror(err: Error): void {
-    this.emitReserved("error", err);
+    // Reported to listeners, never fatal: without one, node's EventEmitter would throw.
+    if (this.listenerCount("error") > 0) this.emitReserved("error", err);
+    else debug("%s: error without listener: %s", this.id, err.message);
   }
 
   /** @internal Leaves the namespace; safe to call more than once. */
@@ -355,7 +376,7 @@ export class Socket<
   _cleanup(): void {
     this.leaveAll();
     this.nsp._remove(this);
-    this.acks.clear();
+    this._acks = undefined;
     this.join = noop;
   }
 
@@ -383,13 +404,13 @@ export class Socket<
 
   /** Sets the compress flag of the next emit. */
   compress(compress: boolean): this {
-    this.flags.compress = compress;
+    (this.flags ??= {}).compress = compress;
     return this;
   }
 
   /** The next emit may be dropped if the client cannot take it right now. */
   get volatile(): this {
-    this.flags.volatile = true;
+    (this.flags ??= {}).volatile = true;
     return this;
   }
 
@@ -409,18 +430,24 @@ export class Socket<
    */
   timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
     checkTimeout(timeout);
-    this.flags.timeout = timeout;
+    (this.flags ??= {}).timeout = timeout;
     return this as any;
   }
 
   private dispatch(event: Event): void {
-    this.run(event, (err) => {
-      process.nextTick(() => {
-        if (err) return this._onerror(err);
-        if (this.connected) this.emitUntyped(...event);
-        else debug("dropping event received after disconnection");
-      });
-    });
+    // Listeners run a tick after the middleware chain ends (at once when there is none).
+    if (this.fns === undefined || this.fns.length === 0) {
+      process.nextTick(Socket.deliver, this, event, undefined);
+      return;
+    }
+    this.run(event, (err) => process.nextTick(Socket.deliver, this, event, err));
+  }
+
+  /** Hands an incoming event to the listeners (a function with arguments: no closure per event). */
+  private static deliver(socket: Socket<any, any, any, any>, event: Event, err: Error | undefined): void {
+    if (err) return socket._onerror(err);
+    if (socket.connected) socket.emitUntyped(...event);
+    else debug("dropping event received after disconnection");
   }
 
   /**
@@ -430,12 +457,12 @@ export class Socket<
    * socket.use(([event, ...args], next) => (event === "secret" ? next(new Error("no")) : next()));
    */
   use(fn: (event: Event, next: (err?: Error) => void) => void): this {
-    this.fns.push(fn);
+    (this.fns ??= []).push(fn);
     return this;
   }
 
   private run(event: Event, done: (err?: Error) => void): void {
-    if (this.fns.length === 0) return done();
+    if (this.fns === undefined || this.fns.length === 0) return done();
     const fns = this.fns.slice();
     const step = (i: number): void => {
       let called = false;
@@ -527,8 +554,8 @@ export class Socket<
 
   private newBroadcastOperator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     const flags = this.flags;
-    this.flags = {};
-    return new BroadcastOperator(this.adapter, new Set<Room>(), new Set<Room>([this.id]), { ...flags });
+    this.flags = undefined;
+    return new BroadcastOperator(this.adapter, new Set<Room>(), new Set<Room>([this.id]), flags ?? {});
   }
 }
 

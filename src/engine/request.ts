@@ -22,11 +22,24 @@ export interface EngineRequest {
 }
 
 /**
+ * A record for headers or query parameters: a null-prototype object (a header named
+ * "constructor" or "__proto__" is a plain key), made from `{}` rather than
+ * Object.create(null), which V8 always creates in dictionary mode. A session keeps both for
+ * its lifetime; measured ~90 vs 480 B for 8 headers, 63 vs 192 B for a 2-key query, for
+ * ~30 ns more per request.
+ */
+function newRecord(): Record<string, any> {
+  const o = {};
+  Object.setPrototypeOf(o, null);
+  return o;
+}
+
+/**
  * Parses a raw query string ("a=1&b=2") as URLSearchParams does (last value wins), without
  * ever throwing on malformed escapes.
  */
 export function parseQuery(raw: string): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
+  const out: Record<string, string> = newRecord();
   // Engine.IO queries carry no escapes ("EIO=4&transport=polling&sid=..."): split them
   // directly (measured 0.6 vs 0.96 µs per request); anything to decode takes the full path.
   if (raw.indexOf("%") === -1 && raw.indexOf("+") === -1) {
@@ -79,7 +92,7 @@ function makeRequest(
  * uWS handler: `req` is invalid afterwards.
  */
 export function snapshotUwsRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, encrypted: boolean): EngineRequest {
-  const headers: EngineHeaders = Object.create(null);
+  const headers: EngineHeaders = newRecord();
   req.forEach((key, value) => {
     const prev = headers[key];
     // Repeated request headers are joined as RFC 9110 allows (cookie uses "; ").

@@ -473,11 +473,13 @@ export class EngineServer extends EventEmitter {
     this.initialSid.set(req, id);
     const socket = new Socket(id, this, transport, req);
     this.clients.set(id, socket);
-    socket.once("close", () => {
-      if (this.clients.get(id) === socket) this.clients.delete(id);
-    });
     this.emit("connection", socket);
     return socket;
+  }
+
+  /** @internal A session closed: it leaves the registry (before any "close" listener runs). */
+  sessionClosed(socket: Socket): void {
+    if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
   }
 }
 

@@ -5,9 +5,10 @@
 //   pending GET), its size capped by `maxBufferedBytes` ("buffer limit exceeded"), and on a
 //   WebSocket until the end of the tick (under 16 KiB; see flush-queue.ts): a WebSocket
 //   session's writes go out once per tick, before any publish and before its close;
-// - at any instant the session has exactly one active transport, and its topics are applied
-//   to that transport iff it is a uWS WebSocket (switched synchronously on upgrade, so a
-//   publish reaches the session exactly once);
+// - at any instant the session has exactly one active transport. Its topics live in the
+//   uWS socket while that transport is a uWS WebSocket (uWS keeps the list anyway), else in
+//   `ownTopics`, handed to the WebSocket in the same tick as an upgrade switch, so a
+//   publish reaches the session exactly once;
 // - after "close" no timer of this session remains armed.
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
@@ -16,7 +17,7 @@ import type { ResolvedOptions, TransportName } from "./options";
 import type { EngineRequest } from "./request";
 import type { TimerRegistry } from "./timers";
 import type { FlushQueue } from "./flush-queue";
-import { Transport, TransportError } from "./transport";
+import { Transport, TransportError, TransportOwner } from "./transport";
 
 const debug = createDebug("hyperio:engine:socket");
 
@@ -48,7 +49,20 @@ export interface SessionHost {
   readonly pollingFlushQueue: FlushQueue;
   /** Transports a transport may upgrade to (engine.upgrades). */
   upgrades(transport: string): TransportName[];
+  /** Told first when a session closes (before its consumer and "close" listeners). */
+  sessionClosed(socket: Socket): void;
   emit(event: string, ...args: unknown[]): boolean;
+}
+
+/**
+ * The one internal reader of a session (the Socket.IO Client), called directly instead of
+ * through "message" / "close" listeners: each listener cost an entry in the session's
+ * `_events` dictionary and a bound function per connection. It is called right before the
+ * listeners of the same event, so it sees what they see, in the same order as before.
+ */
+export interface SessionConsumer {
+  onEngineMessage(data: RawData): void;
+  onEngineClose(reason: CloseReason, description?: unknown): void;
 }
 
 const UPGRADE_CHECK_MS = 100;
@@ -71,7 +85,7 @@ function packetOptions(options: SendOptions | undefined): PacketOptions {
   return { ...options, compress: true };
 }
 
-export class Socket extends EventEmitter {
+export class Socket extends EventEmitter implements TransportOwner {
   readonly id: string;
   readonly protocol = 4;
   readonly request: EngineRequest;
@@ -80,18 +94,19 @@ export class Socket extends EventEmitter {
   transport!: Transport;
   upgrading = false;
   upgraded = false;
-  /** Topics this session is subscribed to (applied to a uWS WebSocket transport). */
-  readonly topics = new Set<string>();
+  /** Topics of a session not on a uWS WebSocket (polling, `ws`); undefined while none. */
+  private ownTopics: Set<string> | undefined = undefined;
 
   private writeBuffer: Packet[] = [];
   private writeBufferBytes = 0;
-  private packetsFn: SendCallback[] = [];
+  /** Callbacks of the packets in writeBuffer; undefined while none (most sends have none). */
+  private packetsFn: SendCallback[] | undefined = undefined;
   private flushScheduled = false;
   private pingIntervalTimer: NodeJS.Timeout | undefined;
   private pingTimeoutTimer: NodeJS.Timeout | undefined;
   private hasRefreshedPingTimeout = false;
-  private detachTransport: (() => void) | undefined;
   private cancelUpgrade: (() => void) | undefined;
+  private consumer: SessionConsumer | undefined = undefined;
 
   /** @internal created by the server once the handshake is accepted. */
   constructor(
@@ -101,6 +116,11 @@ export class Socket extends EventEmitter {
     req: EngineRequest,
   ) {
     super();
+    // No listener dictionary until a first listener: node's EventEmitter creates `_events`
+    // on demand while it is undefined (the state of an emitter whose constructor never ran,
+    // which it supports), and most sessions get no listener (the Socket.IO Client reads
+    // them as SessionConsumer): ~180 B per idle session.
+    (this as unknown as { _events: unknown })._events = undefined;
     this.id = id;
     this.request = req;
     this.remoteAddress = req.remoteAddress;
@@ -146,12 +166,20 @@ export class Socket extends EventEmitter {
     if (this.readyState === "closed") return;
     const timers = this.server.timers;
     timers.clear(this.pingIntervalTimer);
-    this.pingIntervalTimer = timers.setTimeout(() => {
-      this.pingIntervalTimer = undefined;
-      this.hasRefreshedPingTimeout = false;
-      this.sendPacket("ping");
-      this.resetPingTimeout();
-    }, this.opts.pingInterval);
+    this.pingIntervalTimer = timers.setTimeoutWith(Socket.pingDue, this.opts.pingInterval, this);
+  }
+
+  // Timer callbacks take the session as argument (no closure per timer, see timers.ts).
+  private static pingDue(socket: Socket): void {
+    socket.pingIntervalTimer = undefined;
+    socket.hasRefreshedPingTimeout = false;
+    socket.sendPacket("ping");
+    socket.resetPingTimeout();
+  }
+
+  private static pongMissed(socket: Socket): void {
+    socket.pingTimeoutTimer = undefined;
+    if (socket.readyState !== "closed") socket.onClose("ping timeout");
   }
 
   private resetPingTimeout(): void {
@@ -159,15 +187,13 @@ export class Socket extends EventEmitter {
     if (this.readyState === "closed") return;
     const timers = this.server.timers;
     timers.clear(this.pingTimeoutTimer);
-    this.pingTimeoutTimer = timers.setTimeout(() => {
-      this.pingTimeoutTimer = undefined;
-      if (this.readyState !== "closed") this.onClose("ping timeout");
-    }, this.opts.pingTimeout);
+    this.pingTimeoutTimer = timers.setTimeoutWith(Socket.pongMissed, this.opts.pingTimeout, this);
   }
 
   // ---- incoming --------------------------------------------------------------------
 
-  private onPacket(packet: Packet): void {
+  /** @internal the current transport's packets. */
+  onTransportPacket(packet: Packet): void {
     if (this.readyState !== "open") return;
     this.emit("packet", packet);
     // A client busy sending may have its pong queued behind data: grant one extension.
@@ -178,7 +204,7 @@ export class Socket extends EventEmitter {
     switch (packet.type) {
       case "ping":
         // v4: only the server pings (probes travel on the upgrading transport).
-        this.onError(new TransportError("invalid heartbeat direction"));
+        this.onTransportError(new TransportError("invalid heartbeat direction"));
         return;
       case "pong":
         this.server.timers.clear(this.pingTimeoutTimer);
@@ -189,6 +215,7 @@ export class Socket extends EventEmitter {
       case "message": {
         const data = packet.data ?? "";
         this.emit("data", data);
+        this.consumer?.onEngineMessage(data);
         this.emit("message", data);
         return;
       }
@@ -197,52 +224,65 @@ export class Socket extends EventEmitter {
     }
   }
 
-  private onError(err: Error): void {
+  /** @internal */
+  onTransportError(err: TransportError): void {
     debug("transport error %s", err.message);
-    if (err instanceof TransportError && err.isParseError) this.onClose("parse error", err);
+    if (err.isParseError) this.onClose("parse error", err);
     else this.onClose("transport error", err);
+  }
+
+  /** @internal */
+  onTransportReady(): void {
+    this.flush();
+  }
+
+  /** @internal */
+  onTransportDrain(): void {
+    this.flush();
+    this.emit("drain");
+  }
+
+  /** @internal */
+  onTransportClose(): void {
+    this.onClose("transport close");
+  }
+
+  /** @internal */
+  onTransportOverflow(): void {
+    this.onClose("buffer limit exceeded");
+  }
+
+  /**
+   * @internal Makes `consumer` the session's direct reader (see SessionConsumer). Returns
+   * false when another one is attached (that reader then listens like any other).
+   */
+  attachConsumer(consumer: SessionConsumer): boolean {
+    if (this.consumer !== undefined && this.consumer !== consumer) return false;
+    this.consumer = consumer;
+    return true;
+  }
+
+  /** @internal Detaches `consumer` if it is the attached one. */
+  detachConsumer(consumer: SessionConsumer): void {
+    if (this.consumer === consumer) this.consumer = undefined;
   }
 
   // ---- transport management --------------------------------------------------------
 
   private setTransport(transport: Transport): void {
-    const onError = (err: Error): void => this.onError(err);
-    const onReady = (): void => this.flush();
-    const onPacket = (p: Packet): void => this.onPacket(p);
-    const onDrain = (): void => {
-      this.flush();
-      this.emit("drain");
-    };
-    const onClose = (): void => this.onClose("transport close");
-    const onOverflow = (): void => this.onClose("buffer limit exceeded");
     this.transport = transport;
-    transport.once("error", onError);
-    transport.on("ready", onReady);
-    transport.on("packet", onPacket);
-    transport.on("drain", onDrain);
-    transport.once("close", onClose);
-    transport.on("overflow", onOverflow);
-    this.detachTransport = () => {
-      transport.removeListener("error", onError);
-      transport.removeListener("ready", onReady);
-      transport.removeListener("packet", onPacket);
-      transport.removeListener("drain", onDrain);
-      transport.removeListener("close", onClose);
-      transport.removeListener("overflow", onOverflow);
-    };
+    transport.owner = this;
   }
 
   /**
    * Detaches and closes the current transport for good. destroy(), not close(): an orderly
    * close already under way (a polling transport waiting for its next GET, e.g. when the
-   * session was closing during an upgrade) must end now, not keep a timer armed.
+   * session was closing during an upgrade) must end now, not keep a timer armed. Once
+   * detached, what the transport reports (errors included) is dropped.
    */
   private clearTransport(): void {
     const t = this.transport;
-    this.detachTransport?.();
-    this.detachTransport = undefined;
-    // Errors of a transport we no longer listen to must not become uncaught exceptions.
-    t.on("error", () => debug("error from a discarded transport"));
+    if (t.owner === this) t.owner = undefined;
     t.destroy();
   }
 
@@ -287,7 +327,11 @@ export class Socket extends EventEmitter {
         this.setTransport(transport);
         transport.sid = this.id;
         // Same tick as the switch: publishes from now on reach this session via the socket.
-        transport.applyTopics(this.topics);
+        const own = this.ownTopics;
+        if (own !== undefined && transport.tracksTopics) {
+          transport.applyTopics(own);
+          this.ownTopics = undefined;
+        }
         this.emit("upgrade", transport);
         this.flush();
         if (this.readyState === "closing") transport.close(() => this.onClose("forced close"));
@@ -300,20 +344,26 @@ export class Socket extends EventEmitter {
       cleanup();
       transport.close();
     };
+    // The offered transport reports to this probe until the switch (or its end); its
+    // drain and overflow do not matter before it carries the session.
+    const probe: TransportOwner = {
+      onTransportPacket: onPacket,
+      onTransportError: onTransportGone,
+      onTransportClose: onTransportGone,
+      onTransportReady: noop,
+      onTransportDrain: noop,
+      onTransportOverflow: noop,
+    };
     const cleanup = (): void => {
       done = true;
       this.upgrading = false;
       this.cancelUpgrade = undefined;
       timers.clear(checkTimer);
       timers.clear(upgradeTimer);
-      transport.removeListener("packet", onPacket);
-      transport.removeListener("close", onTransportGone);
-      transport.removeListener("error", onTransportGone);
+      if (transport.owner === probe) transport.owner = undefined;
     };
     this.cancelUpgrade = onTransportGone;
-    transport.on("packet", onPacket);
-    transport.once("close", onTransportGone);
-    transport.once("error", onTransportGone);
+    transport.owner = probe;
   }
 
   // ---- outgoing --------------------------------------------------------------------
@@ -352,7 +402,7 @@ export class Socket extends EventEmitter {
     this.emit("packetCreate", packet);
     this.writeBuffer.push(packet);
     this.writeBufferBytes += packet.data === undefined ? 1 : packet.data.length + 1;
-    if (typeof callback === "function") this.packetsFn.push(callback);
+    if (typeof callback === "function") (this.packetsFn ??= []).push(callback);
     if (this.transport.buffersInternally) {
       // WebSocket: batched per tick (see flush-queue.ts), but never holding more than one
       // batch: past that it goes to the transport now, whose own limit then applies.
@@ -395,27 +445,35 @@ export class Socket extends EventEmitter {
     const fns = this.packetsFn;
     this.writeBuffer = [];
     this.writeBufferBytes = 0;
-    this.packetsFn = [];
+    this.packetsFn = undefined;
     this.emit("flush", wbuf);
     this.server.emit("flush", this, wbuf);
     t.send(wbuf);
-    for (const fn of fns) fn(t);
+    if (fns !== undefined) for (const fn of fns) fn(t);
     this.emit("drain");
     this.server.emit("drain", this);
   }
 
   // ---- topics (uWS fanout) ---------------------------------------------------------
 
+  /** Topics this session is subscribed to (a copy). */
+  get topics(): ReadonlySet<string> {
+    const t = this.transport;
+    if (this.readyState !== "closed" && t.tracksTopics) return new Set(t.topicList());
+    return new Set(this.ownTopics);
+  }
+
   /** Subscribes this session to a uWS topic (no-op for delivery while on polling). */
   subscribe(topic: string): void {
-    if (this.topics.has(topic)) return;
-    this.topics.add(topic);
-    if (this.readyState !== "closed") this.transport.subscribe(topic);
+    const t = this.transport;
+    if (this.readyState !== "closed" && t.tracksTopics) t.subscribe(topic);
+    else (this.ownTopics ??= new Set()).add(topic);
   }
 
   unsubscribe(topic: string): void {
-    if (!this.topics.delete(topic)) return;
-    if (this.readyState !== "closed") this.transport.unsubscribe(topic);
+    const t = this.transport;
+    if (this.readyState !== "closed" && t.tracksTopics) t.unsubscribe(topic);
+    else this.ownTopics?.delete(topic);
   }
 
   /**
@@ -479,8 +537,12 @@ export class Socket extends EventEmitter {
       this.writeBuffer = [];
       this.writeBufferBytes = 0;
     });
-    this.packetsFn = [];
+    this.packetsFn = undefined;
     this.clearTransport();
+    this.server.sessionClosed(this);
+    this.consumer?.onEngineClose(reason, description);
     this.emit("close", reason, description);
   }
 }
+
+function noop(): void {}

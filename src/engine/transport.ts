@@ -1,7 +1,12 @@
-// The narrow contract every transport keeps: `send(packets)`, `close()`, `writable`, and the
-// events `packet`, `drain`, `ready`, `error`, `close`. A transport knows nothing of sessions
-// beyond the packets it carries; the Socket decides what to send and when.
-import { EventEmitter } from "node:events";
+// The narrow contract every transport keeps: `send(packets)`, `close()`, `writable`, and what
+// it reports to its owner: packet, drain, ready, error, close, overflow. A transport knows
+// nothing of sessions beyond the packets it carries; the Socket decides what to send and when.
+//
+// Reports are direct method calls on one owner (the session, or the upgrade probe while a
+// transport is being offered as an upgrade), not EventEmitter events: a transport lives as
+// long as its connection, and an emitter with six listeners cost ~1 KiB per idle connection
+// (measured with loadtest/heap-idle.ts). Invariant: a transport has at most one owner; what
+// it reports while it has none (a discarded transport) is dropped.
 import createDebug from "debug";
 import type { Packet } from "../parser/engine-io";
 import type { TransportName } from "./options";
@@ -23,7 +28,20 @@ export class TransportError extends Error {
   }
 }
 
-export abstract class Transport extends EventEmitter {
+/** Receives a transport's reports (see the header). */
+export interface TransportOwner {
+  onTransportPacket(packet: Packet): void;
+  onTransportError(err: TransportError): void;
+  /** Polling: a GET is pending, so the transport is writable again. */
+  onTransportReady(): void;
+  /** What was sent has been handed over: the transport may take more. */
+  onTransportDrain(): void;
+  onTransportClose(): void;
+  /** More is buffered than the session allows (the session closes: "buffer limit exceeded"). */
+  onTransportOverflow(): void;
+}
+
+export abstract class Transport {
   abstract readonly name: TransportName;
   /** True when `send` would hand packets to the network right now (no backpressure). */
   writable = false;
@@ -32,6 +50,8 @@ export abstract class Transport extends EventEmitter {
   discarded = false;
   /** Session id, set by the Socket that owns this transport. */
   sid = "";
+  /** Who gets this transport's reports; undefined once detached. */
+  owner: TransportOwner | undefined = undefined;
 
   /**
    * True when the transport queues internally while not writable (WebSocket: the socket
@@ -48,10 +68,20 @@ export abstract class Transport extends EventEmitter {
     return 0;
   }
 
-  /** Topic fanout hooks; only the uWS WebSocket transport implements them. */
+  /**
+   * Topic fanout hooks; only the uWS WebSocket transport implements them. A transport that
+   * tracks topics keeps the session's subscriptions itself (subscribe is idempotent there).
+   */
+  get tracksTopics(): boolean {
+    return false;
+  }
   subscribe(_topic: string): void {}
   unsubscribe(_topic: string): void {}
-  /** Applies a whole topic set at once (on open / upgrade). */
+  /** The topics subscribed to (a transport that tracks them). */
+  topicList(): string[] {
+    return [];
+  }
+  /** Applies a whole topic set at once (on upgrade). */
   applyTopics(_topics: ReadonlySet<string>): void {}
   /** ws.publish (excluding this socket); false when unsupported. */
   publishFromSelf(_topic: string, _data: string | Buffer, _isBinary: boolean): boolean {
@@ -82,15 +112,25 @@ export abstract class Transport extends EventEmitter {
   }
 
   protected onPacket(packet: Packet): void {
-    this.emit("packet", packet);
+    this.owner?.onTransportPacket(packet);
   }
 
   protected onError(message: string, description?: unknown, isParseError = false): void {
-    if (this.listenerCount("error") > 0) {
-      this.emit("error", new TransportError(message, description, isParseError));
-    } else {
-      debug("ignored transport error %s (%s)", message, description);
-    }
+    const owner = this.owner;
+    if (owner) owner.onTransportError(new TransportError(message, description, isParseError));
+    else debug("ignored transport error %s (%s)", message, description);
+  }
+
+  protected onReady(): void {
+    this.owner?.onTransportReady();
+  }
+
+  protected onDrain(): void {
+    this.owner?.onTransportDrain();
+  }
+
+  protected onOverflow(): void {
+    this.owner?.onTransportOverflow();
   }
 
   /** Marks the transport closed and tells the session; idempotent. */
@@ -98,7 +138,7 @@ export abstract class Transport extends EventEmitter {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.writable = false;
-    this.emit("close");
+    this.owner?.onTransportClose();
   }
 }
 

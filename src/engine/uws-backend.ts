@@ -10,7 +10,7 @@ import { snapshotUwsRequest } from "./request";
 import type { EngineServer } from "./server";
 import { UwsWebSocketTransport } from "./transports/uws-websocket";
 import { loadUws } from "./uws-loader";
-import { inUwsScope, inWsHandler, UwsExchange } from "./uws-exchange";
+import { inUwsScope, inUwsScopeWith, inWsHandler, UwsExchange } from "./uws-exchange";
 import { STATUS_CODES } from "node:http";
 
 const debug = createDebug("hyperio:engine:uws-backend");
@@ -70,6 +70,11 @@ export function attachUws(
   for (const p of paths) app.any(p, onHttp);
 
   if (opts.transports.includes("websocket")) {
+    // One options object for every WebSocket transport of this binding.
+    const wsOpts = {
+      maxBufferedBytes: opts.maxBufferedBytes,
+      compressThreshold: deflate ? deflate.threshold : false,
+    } as const;
     const behavior: uWS.WebSocketBehavior<WsUserData> = {
       compression: deflate ? uws.SHARED_COMPRESSOR : uws.DISABLED,
       maxPayloadLength: opts.maxHttpBufferSize,
@@ -95,17 +100,13 @@ export function attachUws(
       open: (ws) =>
         inWsHandler(() => {
           const data = ws.getUserData();
-          const transport = new UwsWebSocketTransport({
-            maxBufferedBytes: opts.maxBufferedBytes,
-            compressThreshold: deflate ? deflate.threshold : false,
-          });
+          const transport = new UwsWebSocketTransport(wsOpts);
           data.transport = transport;
           transport.attach(ws as uWS.WebSocket<unknown>);
           engine.onWebSocketOpen(data.req, transport, data.id);
         }),
-      message: (ws, message, isBinary) =>
-        inWsHandler(() => ws.getUserData().transport?.onMessage(message, isBinary)),
-      drain: (ws) => inWsHandler(() => ws.getUserData().transport?.onDrain()),
+      message: (ws, message, isBinary) => inUwsScopeWith(null, onWsMessage, ws, message, isBinary),
+      drain: (ws) => inWsHandler(() => ws.getUserData().transport?.onUwsDrain()),
       // uWS drops every subscription of a closing socket just before its close handler,
       // while the socket can still be queried: the only moment its buffered amount (and so
       // a backpressure close) can be told apart from a peer that went away.
@@ -227,4 +228,9 @@ function onUpgrade(
       verify(shim.headers);
     }
   });
+}
+
+/** The uWS `message` handler body (a plain function: it runs for every message). */
+function onWsMessage(ws: uWS.WebSocket<WsUserData>, message: ArrayBuffer, isBinary: boolean): void {
+  ws.getUserData().transport?.onMessage(message, isBinary);
 }

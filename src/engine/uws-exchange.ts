@@ -40,6 +40,11 @@ function endScope(): void {
  * callback (null for WebSocket callbacks: no HTTP response is corked then).
  */
 export function inUwsScope<T>(owner: UwsExchange | null, fn: () => T): T {
+  return inUwsScopeWith(owner, fn, undefined, undefined, undefined);
+}
+
+/** inUwsScope calling `fn(a, b, c)`: no closure for handlers that run per message. */
+export function inUwsScopeWith<A, B, C, T>(owner: UwsExchange | null, fn: (a: A, b: B, c: C) => T, a: A, b: B, c: C): T {
   if (!scopeArmed) {
     scopeArmed = true;
     setImmediate(endScope);
@@ -48,7 +53,7 @@ export function inUwsScope<T>(owner: UwsExchange | null, fn: () => T): T {
   scopeOwner = owner;
   scopeDepth++;
   try {
-    return fn();
+    return fn(a, b, c);
   } finally {
     scopeDepth--;
     // A callback uWS ran synchronously inside another (ws.end -> close handler) hands the

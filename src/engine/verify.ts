@@ -1,9 +1,9 @@
 // Request verification and session id generation, with upstream engine.io's error codes
 // and contexts. Pure functions of the options and the session registry, so the order of
 // checks (which decides which error a client sees) is in one place.
-import { randomBytes } from "node:crypto";
 import createDebug from "debug";
 import { EngineErrorCode } from "./errors";
+import { randomId } from "./random-id";
 import type { ResolvedOptions, TransportName } from "./options";
 import type { EngineRequest } from "./request";
 import type { Socket } from "./socket";
@@ -20,7 +20,7 @@ export type HandshakeCallback = (err: VerifyError | null, id?: string) => void;
 
 /** Default session ids: 120 random bits, URL-safe. */
 export function defaultId(): string {
-  return randomBytes(15).toString("base64url");
+  return randomId();
 }
 
 // Field-value characters allowed by RFC 9110 (what node's http accepts in a header).

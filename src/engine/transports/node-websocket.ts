@@ -65,7 +65,7 @@ export class NodeWebSocketTransport extends Transport {
     }
     if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
       debug("backpressure over limit (%d bytes)", this.ws.bufferedAmount);
-      this.emit("overflow");
+      this.onOverflow();
     }
   }
 
@@ -77,7 +77,7 @@ export class NodeWebSocketTransport extends Transport {
     }
     if (this.pendingWrites === 0 && this.readyState === "open" && !this.writable) {
       this.writable = true;
-      this.emit("drain");
+      this.onDrain();
     }
   }
 

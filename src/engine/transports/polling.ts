@@ -77,7 +77,7 @@ export class PollingTransport extends Transport {
       this.onError("poll connection closed prematurely");
     });
     this.writable = true;
-    this.emit("ready");
+    this.onReady();
     // A close requested while no GET was pending rides on this one.
     if (this.writable && this.shouldClose) {
       debug("triggering empty send to append close packet");
@@ -171,7 +171,7 @@ export class PollingTransport extends Transport {
     const payload = encodePayloadWire(packets);
     const compressible = packets.some((p) => p.options?.compress !== false);
     this.write(ex, payload, compressible);
-    this.emit("drain");
+    this.onDrain();
   }
 
   private write(ex: HttpExchange, payload: string | Buffer, compressible: boolean): void {
