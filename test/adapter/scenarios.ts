@@ -23,7 +23,7 @@ export interface Scenario {
 
 const PEERS = ["A.ws", "A.poll", "B.ws", "B.poll", "C.ws", "C.poll"];
 
-function without(labels: string[], ...drop: string[]): string[] {
+export function without(labels: string[], ...drop: string[]): string[] {
   return labels.filter((l) => !drop.includes(l));
 }
 
@@ -55,19 +55,20 @@ function bufferJsonAsBinary(v: unknown): unknown {
 }
 
 /** The first argument of every `event` a peer received, sorted (arrival order across nodes is free). */
-function payloads(peer: Peer, event: string): unknown[] {
+function payloads(peer: Pick<Peer, "received">, event: string): unknown[] {
   return peer.received
     .filter((e) => e[0] === event)
     .map((e) => digest(e[1]))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
-function receivedBy(peers: Peer[], event: string): Record<string, unknown[]> {
+/** What each peer received of `event`, by label (exported for test/ecosystem). */
+export function receivedBy(peers: Array<Pick<Peer, "label" | "received">>, event: string): Record<string, unknown[]> {
   return Object.fromEntries(peers.map((p) => [p.label, payloads(p, event)]));
 }
 
 /** Inverts { payload: recipients } into what each peer must have received, sorted. */
-function expectedFrom(peers: Peer[], table: Array<[unknown, string[]]>): Record<string, unknown[]> {
+export function expectedFrom(peers: Array<Pick<Peer, "label">>, table: Array<[unknown, string[]]>): Record<string, unknown[]> {
   return Object.fromEntries(
     peers.map((p) => [
       p.label,
