@@ -60,6 +60,8 @@ export class Client<
   private closed = false;
   /** Listeners on an engine session that takes no direct consumer (engine.io 6 through `bind`). */
   private engineListeners: EngineListeners | undefined = undefined;
+  /** The "decoded" listener on a Decoder that takes no direct consumer (a custom parser). */
+  private decodedListener: ((packet: Packet) => void) | undefined = undefined;
 
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineSocket) {
     this.server = server;
@@ -67,8 +69,12 @@ export class Client<
     this.id = conn.id;
     this.encoder = server.encoder;
     this.decoder = new server._parser.Decoder();
-    this.onDecoded = this.onDecoded.bind(this);
-    this.decoder.on("decoded", this.onDecoded);
+    // hyperio's Decoder calls onDecodedPacket directly (no listener dictionary, no bind per
+    // client); a custom parser's Decoder (the `parser` option) is listened to.
+    if (this.decoder.attachConsumer?.(this) !== true) {
+      this.decodedListener = (packet: Packet) => this.onDecodedPacket(packet);
+      this.decoder.on("decoded", this.decodedListener);
+    }
     // hyperio's session calls this Client directly; other engines (engine.io 6 through
     // `bind`), or a session another Client already reads, are listened to.
     if (conn.attachConsumer?.(this) !== true) {
@@ -216,7 +222,8 @@ export class Client<
     }
   }
 
-  private onDecoded(packet: Packet): void {
+  /** @internal A decoded packet (DecodedPacketConsumer). */
+  onDecodedPacket(packet: Packet): void {
     const name = typeof packet.nsp === "string" ? packet.nsp : "/";
     const socket = this.nspSocket(name);
     if (!socket && packet.type === PacketType.CONNECT) {
@@ -268,7 +275,8 @@ export class Client<
     } else {
       this.conn.detachConsumer?.(this);
     }
-    this.decoder.removeListener("decoded", this.onDecoded);
+    if (this.decodedListener !== undefined) this.decoder.removeListener("decoded", this.decodedListener);
+    else this.decoder.detachConsumer?.(this);
     if (this.connectTimer) {
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;

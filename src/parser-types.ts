@@ -16,6 +16,9 @@ export interface Encoder {
 export interface Decoder extends EventEmitter {
   add(chunk: any): void;
   destroy(): void;
+  /** hyperio's own Decoder: a direct reader instead of a "decoded" listener (see decoder.ts). */
+  attachConsumer?(consumer: { onDecodedPacket(packet: Packet): void }): boolean;
+  detachConsumer?(consumer: { onDecodedPacket(packet: Packet): void }): void;
 }
 
 /** A codec module, as passed in the `parser` option. */

@@ -14,6 +14,11 @@ for (const transport of ["websocket", "polling"] as const) {
       const [socket] = await serverSide;
       assert.equal(socket.conn.listenerCount("message"), 0);
       assert.equal(socket.conn.listenerCount("close"), 0);
+      // the client's decoder is read directly too, and a user listener on it still fires
+      const decoder = (socket.client as unknown as { decoder: import("node:events").EventEmitter }).decoder;
+      assert.equal(decoder.listenerCount("decoded"), 0);
+      const decoded: unknown[] = [];
+      decoder.on("decoded", (p: unknown) => decoded.push(p));
       // errors without a listener are reported, not thrown, and add no listener
       assert.deepEqual(socket.listeners("error"), []);
 
@@ -24,6 +29,14 @@ for (const transport of ["websocket", "polling"] as const) {
       socket.on("ping", (n: number, ack: (v: number) => void) => ack(n + 1));
       assert.equal(await acked, 2);
       assert.ok(packets.includes("message") && packets.includes("out:message"), packets.join(","));
+      // (the packet object is the one the socket then hands to its handler, ack appended)
+      assert.deepEqual(
+        decoded.map((p) => {
+          const { type, nsp, id, data } = p as { type: number; nsp: string; id: number; data: unknown[] };
+          return { type, nsp, id, data: data.slice(0, 2) };
+        }),
+        [{ type: 2, nsp: "/", id: 0, data: ["ping", 1] }],
+      );
 
       const closed = once<[string]>(socket.conn, "close");
       const disconnected = once<[string]>(socket, "disconnect");

@@ -37,7 +37,20 @@ interface PendingBinary {
   buffers: Binary[];
 }
 
+/** The options of every `new Decoder()` (one per client): shared, not one object each. */
+const DEFAULT_TEXT_OPTIONS: TextDecodeOptions = Object.freeze({
+  reviver: undefined,
+  maxAttachments: DEFAULT_MAX_ATTACHMENTS,
+  rejectProtoKeys: true,
+});
+
+/** A direct reader of decoded packets (hyperio's Client), told before the "decoded" listeners. */
+export interface DecodedPacketConsumer {
+  onDecodedPacket(packet: Packet): void;
+}
+
 function resolveOptions(opts: DecoderOptions | Reviver | undefined): TextDecodeOptions {
+  if (opts === undefined) return DEFAULT_TEXT_OPTIONS;
   const o: DecoderOptions = typeof opts === "function" ? { reviver: opts } : opts ?? {};
   if (typeof o !== "object" || o === null) {
     throw new TypeError("Decoder: options must be an object or a reviver function");
@@ -71,10 +84,30 @@ export class Decoder extends EventEmitter {
 
   private readonly opts: TextDecodeOptions;
   private pending: PendingBinary | null = null;
+  private consumer: DecodedPacketConsumer | undefined = undefined;
 
   constructor(opts?: DecoderOptions | Reviver) {
     super();
+    // No listener dictionary until a first listener (node's EventEmitter creates `_events`
+    // on demand while it is undefined): the server's decoders, one per client, are read
+    // through attachConsumer and never get a listener.
+    (this as unknown as { _events: unknown })._events = undefined;
     this.opts = resolveOptions(opts);
+  }
+
+  /**
+   * @internal Makes `consumer` this decoder's direct reader, called with each packet right
+   * before the "decoded" listeners; false when another consumer is attached.
+   */
+  attachConsumer(consumer: DecodedPacketConsumer): boolean {
+    if (this.consumer !== undefined && this.consumer !== consumer) return false;
+    this.consumer = consumer;
+    return true;
+  }
+
+  /** @internal Detaches `consumer` if it is the attached one. */
+  detachConsumer(consumer: DecodedPacketConsumer): void {
+    if (this.consumer === consumer) this.consumer = undefined;
   }
 
   /** Feeds one Engine.IO message: a packet text, or one attachment of the pending packet. */
@@ -108,7 +141,7 @@ export class Decoder extends EventEmitter {
     }
     const { packet, attachments } = decoded;
     if (attachments === 0) {
-      this.emit("decoded", packet);
+      this.deliver(packet);
       return;
     }
     packet.type = packet.type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK;
@@ -125,7 +158,12 @@ export class Decoder extends EventEmitter {
     if (pending.buffers.length < pending.expected) return;
     this.pending = null;
     fillPlaceholders(pending.slots, pending.buffers);
-    this.emit("decoded", pending.packet);
+    this.deliver(pending.packet);
+  }
+
+  private deliver(packet: Packet): void {
+    this.consumer?.onDecodedPacket(packet);
+    this.emit("decoded", packet);
   }
 
   private fail(code: SocketIOParseErrorCode, message: string): never {
