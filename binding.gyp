@@ -14,6 +14,7 @@
         "native/src/args.cc",
         "native/src/base64.cc",
         "native/src/base64_ssse3.cc",
+        "native/src/base64_avx2.cc",
         "native/src/records.cc",
         "native/src/utf8.cc",
         "native/src/payload.cc",

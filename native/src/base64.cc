@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "base64_avx2.h"
 #include "base64_ssse3.h"
 
 namespace hyperio {
@@ -60,9 +61,14 @@ static constexpr PairTable kPairs;
 
 void Encode(const uint8_t* in, size_t n, uint8_t* out) {
   size_t i = 0;
-  if (n >= 16 && HaveSsse3()) {
-    i = EncodeSsse3(in, n, out);
+  if (n >= 28 && HaveAvx2()) {
+    i = EncodeAvx2(in, n, out);
     out += i / 3 * 4;
+  }
+  if (n - i >= 16 && HaveSsse3()) {
+    size_t done = EncodeSsse3(in + i, n - i, out);
+    i += done;
+    out += done / 3 * 4;
   }
   // 6 input bytes -> 8 output bytes, four pair lookups.
   for (; i + 6 <= n; i += 6) {
