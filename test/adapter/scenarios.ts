@@ -21,7 +21,8 @@ export interface Scenario {
   run(c: Cluster): Promise<unknown>;
 }
 
-const PEERS = ["A.ws", "A.poll", "B.ws", "B.poll", "C.ws", "C.poll"];
+/** The standard peers: a WebSocket and a polling-only client on each of nodes A, B, C. */
+export const PEERS = ["A.ws", "A.poll", "B.ws", "B.poll", "C.ws", "C.poll"];
 
 export function without(labels: string[], ...drop: string[]): string[] {
   return labels.filter((l) => !drop.includes(l));
@@ -118,13 +119,31 @@ function labelsOf(sockets: any[]): string[] {
   return sockets.map((s) => s.data.label).sort();
 }
 
-function answerQuestions(peers: Peer[]): void {
+/** Every peer answers "q" and "binq" acks with its label, and ignores "silent". */
+export function answerQuestions(peers: Array<Pick<Peer, "label" | "client">>): void {
   for (const p of peers) {
     p.client.on("q", (x: unknown, cb: (v: unknown) => void) => cb(`${p.label}:${x}`));
     p.client.on("binq", (_x: unknown, cb: (v: unknown) => void) => cb(Buffer.from(p.label)));
     p.client.on("silent", () => {});
   }
 }
+
+/**
+ * Who receives each "m" broadcast of the broadcasts scenario (rooms: A.ws r1, B.poll r1+r2,
+ * C.ws r2, C.poll r3): shared with the cluster-adapter suite, which emits the same shapes.
+ */
+export const BROADCAST_DELIVERIES: Array<[string, string[]]> = [
+  ["all", PEERS],
+  ["r1", ["A.ws", "B.poll"]],
+  ["r1|r2", ["A.ws", "B.poll", "C.ws"]],
+  ["all-r1", ["A.poll", "B.ws", "C.ws", "C.poll"]],
+  ["r2-r1", ["C.ws"]],
+  ["A.ws broadcast", without(PEERS, "A.ws")],
+  ["C.poll to r1", ["A.ws", "B.poll"]],
+  ["to C.ws by id", ["C.ws"]],
+  ["r3|r1 minus A.ws", ["B.poll", "C.poll"]],
+  ["r2 uncompressed", ["B.poll", "C.ws"]],
+];
 
 export const broadcasts: Scenario = {
   name: "io.emit, to(room), to(several), except, socket.broadcast, socket.to across nodes",
@@ -151,18 +170,7 @@ export const broadcasts: Scenario = {
     const got = receivedBy(peers, "m");
     assert.deepEqual(
       got,
-      expectedFrom(peers, [
-        ["all", PEERS],
-        ["r1", ["A.ws", "B.poll"]],
-        ["r1|r2", ["A.ws", "B.poll", "C.ws"]],
-        ["all-r1", ["A.poll", "B.ws", "C.ws", "C.poll"]],
-        ["r2-r1", ["C.ws"]],
-        ["A.ws broadcast", without(PEERS, "A.ws")],
-        ["C.poll to r1", ["A.ws", "B.poll"]],
-        ["to C.ws by id", ["C.ws"]],
-        ["r3|r1 minus A.ws", ["B.poll", "C.poll"]],
-        ["r2 uncompressed", ["B.poll", "C.ws"]],
-      ]),
+      expectedFrom(peers, BROADCAST_DELIVERIES),
     );
     // nothing but "m" and flush markers reached any client
     for (const p of peers) assert.deepEqual([...new Set(p.received.map((e) => e[0]))].filter((e) => e !== "m"), [], p.label);

@@ -7,8 +7,8 @@
 // misdelivered packet shows up as a difference.
 import assert from "node:assert/strict";
 import { GUARD_MS, nextEvent, until } from "../adapter/cluster";
-import { digest, expectedFrom, receivedBy, without } from "../adapter/scenarios";
-import type { Peer, ProcessCluster } from "./process-cluster";
+import { answerQuestions, BROADCAST_DELIVERIES, digest, expectedFrom, PEERS, receivedBy, without } from "../adapter/scenarios";
+import type { ProcessCluster } from "./process-cluster";
 
 export interface ClusterScenario {
   name: string;
@@ -17,16 +17,8 @@ export interface ClusterScenario {
   run(c: ProcessCluster): Promise<unknown>;
 }
 
-const PEERS = ["A.ws", "A.poll", "B.ws", "B.poll", "C.ws", "C.poll"];
 const [A, B, C] = [0, 1, 2];
 const sorted = (xs: unknown[]) => [...xs].map(String).sort();
-
-function answerQuestions(peers: Peer[]): void {
-  for (const p of peers) {
-    p.client.on("q", (x: unknown, cb: (v: unknown) => void) => cb(`${p.label}:${x}`));
-    p.client.on("silent", () => {});
-  }
-}
 
 /** Named rooms (not per-socket rooms) over every worker's local adapter view, members by label. */
 async function clusterRooms(c: ProcessCluster): Promise<Record<string, string[]>> {
@@ -87,16 +79,7 @@ export const broadcasts: ClusterScenario = {
     assert.deepEqual(
       got,
       expectedFrom(all, [
-        ["all", PEERS],
-        ["r1", ["A.ws", "B.poll"]],
-        ["r1|r2", ["A.ws", "B.poll", "C.ws"]],
-        ["all-r1", ["A.poll", "B.ws", "C.ws", "C.poll"]],
-        ["r2-r1", ["C.ws"]],
-        ["A.ws broadcast", without(PEERS, "A.ws")],
-        ["C.poll to r1", ["A.ws", "B.poll"]],
-        ["to C.ws by id", ["C.ws"]],
-        ["r3|r1 minus A.ws", ["B.poll", "C.poll"]],
-        ["r2 uncompressed", ["B.poll", "C.ws"]],
+        ...BROADCAST_DELIVERIES,
         ["B local", ["B.ws", "B.poll"]],
         ["chat all", ["chat:A.poll", "chat:B.ws", "chat:C.poll"]],
         ["chat r1", ["chat:B.ws"]],
