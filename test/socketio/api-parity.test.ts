@@ -1,86 +1,16 @@
 // Drop-in parity for the edge cases users hit, on every backend and client transport: each
-// scenario runs against upstream socket.io 4.8 (node:http), hyperio on node:http and hyperio
-// on a uWS App, with WebSocket-only and with polling-only official clients; what the client
-// and the server-side code observe must equal upstream's.
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { createServer, globalAgent, request as httpRequest } from "node:http";
-import { Server as UpstreamServer } from "socket.io";
-import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
-import { Server as HyperioServer, loadUws } from "../../src/index";
-import { once, sleep } from "./helpers";
+// scenario runs against upstream socket.io 4.8 and hyperio, on a node:http server (hyperio's
+// node:http + ws backend) and on `new Server(0)` (hyperio's default uWS path, against
+// upstream's own `new Server(0)`), with WebSocket-only and polling-only official clients; what
+// the client and the server-side code observe must equal upstream's.
+import { request as httpRequest } from "node:http";
+import { once, parityTests, sleep, type ParityCtx, type ParityScenario, type Transport } from "./helpers";
 
-type Kind = "upstream" | "hyperio-node" | "hyperio-uws";
-type Transport = "websocket" | "polling";
-type AnyServer = any;
-
-interface Ctx {
-  io: AnyServer;
-  kind: Kind;
-  transport: Transport;
-  port: number;
-  /** An official client on `nsp` (its own connection unless `manager` is given). */
-  connect(nsp?: string, opts?: object): ClientSocket;
-}
-
-async function withServer(kind: Kind, transport: Transport, scenario: (ctx: Ctx) => Promise<unknown>, opts: object = {}): Promise<unknown> {
-  let io: AnyServer;
-  let port: number;
-  let stop: () => Promise<void>;
-  if (kind === "hyperio-uws") {
-    // a uWS App of our own, so it listens on 127.0.0.1 like the node:http servers
-    const { uws } = loadUws();
-    const app = uws.App();
-    io = new HyperioServer(opts);
-    io.attachApp(app);
-    let listenSocket: any;
-    app.listen("127.0.0.1", 0, (s) => {
-      listenSocket = s;
-    });
-    port = uws.us_socket_local_port(listenSocket);
-    stop = async () => {
-      await io.close();
-      uws.us_listen_socket_close(listenSocket);
-    };
-  } else {
-    const httpServer = createServer();
-    io = kind === "upstream" ? new UpstreamServer(httpServer, opts) : new HyperioServer(httpServer, opts);
-    await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
-    port = (httpServer.address() as { port: number }).port;
-    stop = () => io.close();
-  }
-  const clients: ClientSocket[] = [];
-  const connect = (nsp = "/", opts = {}) => {
-    const c = ioc(`http://127.0.0.1:${port}${nsp}`, { forceNew: true, reconnection: false, transports: [transport], ...opts });
-    clients.push(c);
-    return c;
-  };
-  try {
-    return await scenario({ io, kind, transport, port, connect });
-  } finally {
-    for (const c of clients) c.disconnect();
-    await sleep(10);
-    await stop();
-    globalAgent.destroy();
-  }
-}
+type Ctx = ParityCtx;
 
 /** Runs `scenario` on each server for each transport; hyperio's observations must equal upstream's. */
-function parity(
-  name: string,
-  scenario: (ctx: Ctx) => Promise<unknown>,
-  transports: Transport[] = ["websocket", "polling"],
-  opts: object = {},
-) {
-  for (const transport of transports) {
-    test(`api parity (${transport}): ${name}`, async () => {
-      const upstream = await withServer("upstream", transport, scenario, opts);
-      const node = await withServer("hyperio-node", transport, scenario, opts);
-      assert.deepEqual(node, upstream, "hyperio on node:http");
-      const uws = await withServer("hyperio-uws", transport, scenario, opts);
-      assert.deepEqual(uws, upstream, "hyperio on uWS");
-    });
-  }
+function parity(name: string, scenario: ParityScenario, transports: Transport[] = ["websocket", "polling"], opts: object = {}) {
+  parityTests("api parity", name, scenario, { transports, opts });
 }
 
 async function connectedSocket(ctx: Ctx, nsp = "/", opts = {}) {
@@ -145,9 +75,9 @@ parity("io.close() twice", async (ctx) => {
   const calls: string[] = [];
   const first = await ctx.io.close((err?: any) => calls.push(err ? String(err.code) : "no error"));
   const second = await ctx.io.close((err?: any) => calls.push(err ? String(err.code) : "no error"));
-  // ERR_SERVER_NOT_RUNNING from http.Server#close on node:http; the uWS App here is the
-  // caller's (attachApp), which close() never stops, so there is no error to report
-  const expectedCalls = ctx.kind === "hyperio-uws" ? ["no error", "no error"] : ["no error", "ERR_SERVER_NOT_RUNNING"];
+  // the second close reports ERR_SERVER_NOT_RUNNING: from http.Server#close on node:http and
+  // on upstream's `new Server(0)`; hyperio's `new Server(0)` reports the same for its uWS App
+  const expectedCalls = ["no error", "ERR_SERVER_NOT_RUNNING"];
   return {
     first,
     second,
@@ -450,7 +380,7 @@ parity("join and emit from middleware; disconnect inside the connection handler"
 parity("RemoteSocket built from a socket's details", async (ctx) => {
   // (socket.io exports the class as a type only; a cluster adapter's fetchSockets builds it)
   const { RemoteSocket }: { RemoteSocket: any } =
-    ctx.kind === "upstream"
+    ctx.impl === "upstream"
       ? require(require.resolve("socket.io").replace(/index\.js$/, "broadcast-operator.js"))
       : await import("../../src/index");
   const { client, socket } = await connectedSocket(ctx);

@@ -1,5 +1,7 @@
 // Shared test plumbing: a hyperio Server on either backend, official socket.io-client peers,
 // and waiting helpers. Everything created here is closed by `cleanup()`.
+import assert from "node:assert/strict";
+import { test } from "node:test";
 import { createServer, get as httpGetRaw, globalAgent, type Server as HttpServer } from "node:http";
 import { io as ioc, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from "socket.io-client";
 import { Server, type ServerOptions } from "../../src/index";
@@ -118,4 +120,96 @@ export function httpGet(url: string, headers: Record<string, string> = {}): Prom
     });
     req.on("error", reject);
   });
+}
+
+/**
+ * Parity harness: one scenario, run against upstream socket.io 4.8 and hyperio, created the
+ * same way on both sides. `http` attaches to a node:http server listening on 127.0.0.1
+ * (hyperio's node:http + ws backend); `port` is `new Server(0)` (upstream creates its own
+ * http.Server, hyperio its uWS App: the default path). Both `port` servers listen on every
+ * interface, so what a client sees (its address, for one) is compared like for like.
+ */
+export type ParityCreation = "http" | "port";
+export type ParityImpl = "upstream" | "hyperio";
+
+export interface ParityCtx {
+  io: any;
+  impl: ParityImpl;
+  creation: ParityCreation;
+  /** `${impl}-${creation}`, for the rare scenario that must say where it runs. */
+  kind: `${ParityImpl}-${ParityCreation}`;
+  transport: Transport;
+  port: number;
+  /** An official client on `nsp`, its own connection (`forceNew`), no reconnection. */
+  connect(nsp?: string, opts?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
+}
+
+export type ParityScenario = (ctx: ParityCtx) => Promise<unknown>;
+
+/** Runs `scenario` on one server and returns what it observed; the server is closed after. */
+export async function runParityScenario(impl: ParityImpl, creation: ParityCreation, transport: Transport, scenario: ParityScenario, opts: object = {}): Promise<unknown> {
+  const { Server: UpstreamServer } = await import("socket.io");
+  const Impl: any = impl === "upstream" ? UpstreamServer : Server;
+  let io: any;
+  let port: number;
+  if (creation === "port") {
+    io = new Impl(0, opts);
+    if (impl === "upstream") {
+      const srv = io.httpServer as HttpServer;
+      if (!srv.listening) await new Promise((r) => srv.once("listening", r));
+      port = (srv.address() as { port: number }).port;
+    } else {
+      port = io.port;
+    }
+  } else {
+    const httpServer = createServer();
+    io = new Impl(httpServer, opts);
+    await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
+    port = (httpServer.address() as { port: number }).port;
+  }
+  const clients: ClientSocket[] = [];
+  const connect = (nsp = "/", copts = {}) => {
+    const c = ioc(`http://127.0.0.1:${port}${nsp}`, { forceNew: true, reconnection: false, transports: [transport], ...copts });
+    clients.push(c);
+    return c;
+  };
+  try {
+    return await scenario({ io, impl, creation, kind: `${impl}-${creation}`, transport, port, connect });
+  } finally {
+    for (const c of clients) c.disconnect();
+    await sleep(10);
+    await io.close();
+    globalAgent.destroy();
+  }
+}
+
+export interface ParityOptions {
+  /** Client transports to run with (default: both; WebSocket only where the transport cannot matter). */
+  transports?: Transport[];
+  /** Server options, given to both sides. */
+  opts?: object;
+  /** Marks the `new Server(0)` (uWS) variant as a node:test todo, with the reason. */
+  uwsTodo?: string;
+  /** Marks the node:http variant as a node:test todo, with the reason. */
+  httpTodo?: string;
+}
+
+/**
+ * Declares one test per (transport, creation): upstream then hyperio, in sequence, and
+ * hyperio's observations must deep-equal upstream's. The `port` variant is hyperio's default
+ * uWS path, compared with upstream's own `new Server(0)`.
+ */
+export function parityTests(label: string, name: string, scenario: ParityScenario, options: ParityOptions = {}): void {
+  const transports = options.transports ?? ["websocket", "polling"];
+  for (const transport of transports) {
+    for (const creation of ["http", "port"] as const) {
+      const todo = creation === "port" ? options.uwsTodo : options.httpTodo;
+      const where = creation === "port" ? "new Server(0)" : "node:http";
+      test(`${label} (${transport}, ${where}): ${name}`, todo ? { todo } : {}, async () => {
+        const upstream = await runParityScenario("upstream", creation, transport, scenario, options.opts);
+        const ours = await runParityScenario("hyperio", creation, transport, scenario, options.opts);
+        assert.deepEqual(ours, upstream, `hyperio (${where}) differs from socket.io (${where})`);
+      });
+    }
+  }
 }

@@ -1,66 +1,39 @@
-// Drop-in parity: the same scenarios run against upstream socket.io 4.8 and hyperio (both on
-// a node:http server, driven by the official client); what the client and the server-side
-// code observe must be identical.
+// Drop-in parity: the same scenarios run against upstream socket.io 4.8 and hyperio, driven by
+// the official client over WebSocket and over polling, on a node:http server and on
+// `new Server(0)` (hyperio's default uWS path, against upstream's own `new Server(0)`); what
+// the client and the server-side code observe must be identical.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { Server as UpstreamServer } from "socket.io";
-import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
-import { Server as HyperioServer } from "../../src/index";
-import { once } from "./helpers";
+import { once, parityTests, type ParityCtx, type ParityOptions, type ParityScenario } from "./helpers";
 
-type AnyServer = any;
-
-async function withServer(kind: "upstream" | "hyperio", scenario: (io: AnyServer, connect: (nsp?: string, opts?: object) => ClientSocket) => Promise<unknown>): Promise<unknown> {
-  const httpServer = createServer();
-  const io: AnyServer = kind === "upstream" ? new UpstreamServer(httpServer) : new HyperioServer(httpServer);
-  await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
-  const port = (httpServer.address() as { port: number }).port;
-  const clients: ClientSocket[] = [];
-  const connect = (nsp = "/", opts = {}) => {
-    const c = ioc(`http://127.0.0.1:${port}${nsp}`, { forceNew: true, reconnection: false, transports: ["websocket"], ...opts });
-    clients.push(c);
-    return c;
-  };
-  try {
-    return await scenario(io, connect);
-  } finally {
-    for (const c of clients) c.disconnect();
-    await new Promise((r) => setTimeout(r, 10));
-    await io.close();
-  }
+function both(name: string, scenario: ParityScenario, options?: ParityOptions) {
+  parityTests("parity with socket.io", name, scenario, options);
 }
 
-async function both(name: string, scenario: Parameters<typeof withServer>[1]) {
-  test(`parity with socket.io: ${name}`, async () => {
-    const upstream = await withServer("upstream", scenario);
-    const ours = await withServer("hyperio", scenario);
-    assert.deepEqual(ours, upstream);
-  });
-}
-
-const connectedSocket = async (io: AnyServer, connect: (nsp?: string, opts?: object) => ClientSocket, nsp = "/") => {
-  const conn = once<[any]>(io.of(nsp), "connection");
-  const client = connect(nsp);
+const connectedSocket = async (ctx: ParityCtx, nsp = "/") => {
+  const conn = once<[any]>(ctx.io.of(nsp), "connection");
+  const client = ctx.connect(nsp);
   const [socket] = await conn;
   if (!client.connected) await once(client, "connect");
   return { client, socket };
 };
 
-both("middleware error reaches connect_error with message and data", async (io, connect) => {
+both("middleware error reaches connect_error with message and data", async (ctx) => {
+  const { io, connect } = ctx;
   io.use((_s: any, next: any) => next(Object.assign(new Error("denied"), { data: { a: [1, { b: null }] } })));
   const c = connect();
   const [err] = await once<[any]>(c, "connect_error");
   return { message: err.message, data: err.data, keys: Object.keys(err).sort() };
 });
 
-both("Invalid namespace", async (_io, connect) => {
+both("Invalid namespace", async ({ connect }) => {
   const [err] = await once<[any]>(connect("/missing"), "connect_error");
   return { message: err.message, data: err.data };
 });
 
-both("handshake shape and socket fields", async (io, connect) => {
-  const { socket } = await connectedSocket(io, connect);
+both("handshake shape and socket fields", async (ctx) => {
+  const { io, connect } = ctx;
+  const { socket } = await connectedSocket(ctx);
   const h = socket.handshake;
   return {
     keys: Object.keys(h).sort(),
@@ -74,10 +47,11 @@ both("handshake shape and socket fields", async (io, connect) => {
   };
 });
 
-both("disconnect reasons on both sides", async (io, connect) => {
+both("disconnect reasons on both sides", async (ctx) => {
+  const { io, connect } = ctx;
   const out: string[] = [];
   for (const how of ["server", "server-close", "client"] as const) {
-    const { client, socket } = await connectedSocket(io, connect);
+    const { client, socket } = await connectedSocket(ctx);
     const server = once<[string]>(socket, "disconnect");
     const clientSide = once<[string]>(client, "disconnect");
     if (how === "server") socket.disconnect();
@@ -88,8 +62,9 @@ both("disconnect reasons on both sides", async (io, connect) => {
   return out;
 });
 
-both("acks, timeouts and their errors", async (io, connect) => {
-  const { client, socket } = await connectedSocket(io, connect);
+both("acks, timeouts and their errors", async (ctx) => {
+  const { io, connect } = ctx;
+  const { client, socket } = await connectedSocket(ctx);
   client.on("q", (x: number, cb: (y: number) => void) => cb(x * 2));
   client.on("silent", () => {});
   socket.on("c2s", (a: string, cb: (...r: unknown[]) => void) => cb(a, 1, null, { k: true }));
@@ -101,9 +76,10 @@ both("acks, timeouts and their errors", async (io, connect) => {
   return { r1, r2, e1, r3, r4 };
 });
 
-both("broadcast acks and fetchSockets", async (io, connect) => {
-  const a = await connectedSocket(io, connect);
-  const b = await connectedSocket(io, connect);
+both("broadcast acks and fetchSockets", async (ctx) => {
+  const { io, connect } = ctx;
+  const a = await connectedSocket(ctx);
+  const b = await connectedSocket(ctx);
   a.client.on("v", (cb: (x: string) => void) => cb("a"));
   b.client.on("v", (cb: (x: string) => void) => cb("b"));
   a.socket.join("r");
@@ -115,9 +91,10 @@ both("broadcast acks and fetchSockets", async (io, connect) => {
   return { answers, inR, notS, timedOut };
 });
 
-both("broadcast acks without timeout(): an error almost at once, as upstream", async (io, connect) => {
-  const a = await connectedSocket(io, connect);
-  const b = await connectedSocket(io, connect);
+both("broadcast acks without timeout(): an error almost at once, as upstream", async (ctx) => {
+  const { io, connect } = ctx;
+  const a = await connectedSocket(ctx);
+  const b = await connectedSocket(ctx);
   a.client.on("silent", () => {});
   b.client.on("silent", () => {});
   a.client.on("v", (cb: (x: string) => void) => cb("a"));
@@ -143,8 +120,9 @@ both("broadcast acks without timeout(): an error almost at once, as upstream", a
   return { nobody, silent, silentRoom, rejected, calls };
 });
 
-both("reserved names and emit return values", async (io, connect) => {
-  const { socket } = await connectedSocket(io, connect);
+both("reserved names and emit return values", async (ctx) => {
+  const { io, connect } = ctx;
+  const { socket } = await connectedSocket(ctx);
   const errors: string[] = [];
   for (const name of ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]) {
     try {
@@ -161,7 +139,8 @@ both("reserved names and emit return values", async (io, connect) => {
   return { errors, emit: socket.emit("fine"), broadcast: io.emit("fine"), send: socket.send("m") === socket };
 });
 
-both("dynamic namespace names and parent broadcast", async (io, connect) => {
+both("dynamic namespace names and parent broadcast", async (ctx) => {
+  const { io, connect } = ctx;
   const created: string[] = [];
   io.on("new_namespace", (n: any) => created.push(n.name));
   const parent = io.of(/^\/p-\d$/);
