@@ -446,8 +446,16 @@ export class Socket<
   /** Hands an incoming event to the listeners (a function with arguments: no closure per event). */
   private static deliver(socket: Socket<any, any, any, any>, event: Event, err: Error | undefined): void {
     if (err) return socket._onerror(err);
-    if (socket.connected) socket.emitUntyped(...event);
-    else debug("dropping event received after disconnection");
+    if (!socket.connected) return debug("dropping event received after disconnection");
+    // Guard (CVE-2024-38355): a client may name its event "error". Upstream delivers it to
+    // the user's "error" listeners and keeps a no-op listener on every socket so that,
+    // without one, EventEmitter does not throw ERR_UNHANDLED_ERROR and kill the process.
+    // The same outcome here costs no per-socket listener: with no listener the event is
+    // dropped. Any memory cut to Socket must keep this check (test/security/cve-2024-38355).
+    if (event[0] === "error" && socket.listenerCount("error") === 0) {
+      return debug("%s: client event \"error\" without listener dropped", socket.id);
+    }
+    socket.emitUntyped(...event);
   }
 
   /**
