@@ -11,7 +11,8 @@ import { createServer, request, type IncomingHttpHeaders, type Server as HttpSer
 import net from "node:net";
 import { io as ioc } from "socket.io-client";
 import { WebSocket } from "ws";
-import { Server, type ServerOptions } from "../../src/index";
+// From the module itself (not the package entry, which another change may be reshaping).
+import { Server, type ServerOptions } from "../../src/server";
 
 export type Backend = "uws" | "node";
 export const BACKENDS: Backend[] = ["uws", "node"];
@@ -21,6 +22,8 @@ export interface EchoServer {
   port: number;
   backend: Backend;
   httpServer?: HttpServer;
+  /** The `parser` option, if any: the official client must speak it too. */
+  parser?: unknown;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function startEcho(backend: Backend, opts: Partial<ServerOptions> =
     port,
     backend,
     httpServer,
+    parser: opts.parser,
     async close() {
       await io.close();
       if (httpServer) {
@@ -207,7 +211,12 @@ export function rawTcp(port: number, head: string | Buffer, ms = 2000): Promise<
  * server over `transport` and gets its echo back, and the server still counts it.
  */
 export async function assertServes(server: EchoServer, transport: "websocket" | "polling" = "websocket"): Promise<void> {
-  const client = ioc(`http://127.0.0.1:${server.port}`, { transports: [transport], forceNew: true, reconnection: false });
+  const client = ioc(`http://127.0.0.1:${server.port}`, {
+    transports: [transport],
+    forceNew: true,
+    reconnection: false,
+    ...(server.parser ? { parser: server.parser as never } : {}),
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`official client (${transport}) did not connect`)), 5000);

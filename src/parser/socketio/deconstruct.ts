@@ -17,16 +17,24 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * deconstruct(["f", Buffer.of(1)], out) // ["f", { _placeholder: true, num: 0 }], out = [<Buffer 01>]
  */
 export function deconstruct(data: unknown, buffers: Binary[]): unknown {
-  return walk(data, buffers, false);
+  return walk(data, buffers, false, 0);
 }
 
-function walk(data: unknown, buffers: Binary[], fromToJSON: boolean): unknown {
+/**
+ * Nesting depth copied by plain recursion; deeper data continues on an explicit stack
+ * (walkIterative), so a deeply nested value from a client, echoed back with an attachment,
+ * cannot overflow the call stack. Guard: keep it when trimming this walk.
+ */
+const MAX_RECURSION_DEPTH = 256;
+
+function walk(data: unknown, buffers: Binary[], fromToJSON: boolean, depth: number): unknown {
   // Falsy values (0, "", null, undefined, false, NaN) and non-objects go to JSON.stringify as is.
   if (!data || typeof data !== "object") return data;
+  if (depth >= MAX_RECURSION_DEPTH) return walkIterative(data, buffers, fromToJSON);
   // Arrays first: they are never binary, and they are the common container.
   if (Array.isArray(data)) {
     const copy = new Array<unknown>(data.length);
-    for (let i = 0; i < data.length; i++) copy[i] = walk(data[i], buffers, false);
+    for (let i = 0; i < data.length; i++) copy[i] = walk(data[i], buffers, false, depth + 1);
     return copy;
   }
   if (isBinary(data)) {
@@ -38,7 +46,7 @@ function walk(data: unknown, buffers: Binary[], fromToJSON: boolean): unknown {
   if (data instanceof Date) return data;
   if (!fromToJSON) {
     const toJSON: unknown = (data as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === "function") return walk(toJSON.call(data), buffers, true);
+    if (typeof toJSON === "function") return walk(toJSON.call(data), buffers, true, depth + 1);
   }
   const copy: Record<string, unknown> = {};
   for (const key in data) {
@@ -47,7 +55,57 @@ function walk(data: unknown, buffers: Binary[], fromToJSON: boolean): unknown {
     // Upstream loses the key that way (and re-parents its copy); we skip it, which yields
     // the same JSON text without ever touching a prototype.
     if (key === "__proto__") continue;
-    copy[key] = walk((data as Record<string, unknown>)[key], buffers, false);
+    copy[key] = walk((data as Record<string, unknown>)[key], buffers, false, depth + 1);
   }
   return copy;
+}
+
+/**
+ * The same copy as `walk`, on an explicit stack. Each task fills one slot (container, key)
+ * of the copy; children are pushed in reverse so placeholders are numbered, and toJSON
+ * methods called, in the recursive walk's order. Object keys are created in enumeration
+ * order before their values are filled, so the copy's key order (and its JSON) is the same.
+ */
+function walkIterative(root: unknown, buffers: Binary[], rootFromToJSON: boolean): unknown {
+  const result: Record<string, unknown> = { value: undefined };
+  // Flat tasks: value, fromToJSON, container, key.
+  const tasks: unknown[] = [root, rootFromToJSON, result, "value"];
+  while (tasks.length > 0) {
+    const key = tasks.pop() as string | number;
+    const container = tasks.pop() as Record<string | number, unknown>;
+    let fromToJSON = tasks.pop() as boolean;
+    let data = tasks.pop();
+    // toJSON results are copied in the same slot, as the recursive walk returns them.
+    for (;;) {
+      if (!data || typeof data !== "object" || Array.isArray(data) || isBinary(data) || data instanceof Date) break;
+      if (fromToJSON) break;
+      const toJSON: unknown = (data as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON !== "function") break;
+      data = toJSON.call(data);
+      fromToJSON = true;
+    }
+    if (!data || typeof data !== "object") {
+      container[key] = data;
+    } else if (Array.isArray(data)) {
+      const copy = new Array<unknown>(data.length);
+      container[key] = copy;
+      for (let i = data.length - 1; i >= 0; i--) tasks.push(data[i], false, copy, i);
+    } else if (isBinary(data)) {
+      container[key] = { _placeholder: true, num: buffers.length };
+      buffers.push(data);
+    } else if (data instanceof Date) {
+      container[key] = data;
+    } else {
+      const copy: Record<string, unknown> = {};
+      container[key] = copy;
+      const keys: string[] = [];
+      for (const k in data) {
+        if (!hasOwn.call(data, k) || k === "__proto__") continue;
+        copy[k] = undefined;
+        keys.push(k);
+      }
+      for (let i = keys.length - 1; i >= 0; i--) tasks.push((data as Record<string, unknown>)[keys[i]!], false, copy, keys[i]);
+    }
+  }
+  return result.value;
 }

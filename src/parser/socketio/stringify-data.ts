@@ -17,6 +17,7 @@
 // of what was read. On the TypeScript twin everything goes to JSON.stringify.
 import { jsonStringIsPlain, nativeInfo, NATIVE_MIN_CHARS_JSON_STRING } from "../../native";
 import type { Replacer } from "./packet";
+import { isStackOverflow, stringifyDeep } from "./stringify-deep";
 
 const useNative = nativeInfo.native;
 
@@ -27,6 +28,18 @@ const useNative = nativeInfo.native;
  * stringifyData(["message", "x".repeat(5000)], undefined) // '["message","xxx…"]'
  */
 export function stringifyData(data: unknown, replacer: Replacer | undefined): string | undefined {
+  try {
+    return stringifyShallow(data, replacer);
+  } catch (err) {
+    // Guard: data nested deeper than V8's serialiser can recurse (JSON.parse accepts any
+    // depth, so a client can send it and the app echo it) is written without recursion.
+    // Costs nothing until JSON.stringify throws. test/security/deep-nesting.test.ts.
+    if (!isStackOverflow(err)) throw err;
+    return stringifyDeep(data, replacer);
+  }
+}
+
+function stringifyShallow(data: unknown, replacer: Replacer | undefined): string | undefined {
   if (!useNative || replacer !== undefined) return JSON.stringify(data, replacer);
   if (typeof data === "string") return data.length >= NATIVE_MIN_CHARS_JSON_STRING ? quote(data) : JSON.stringify(data);
   if (Array.isArray(data) && hasLongString(data)) return stringifyArray(data);
