@@ -265,3 +265,65 @@ export async function onEachBackend(
     });
   }
 }
+
+/** A bare TCP connection past a WebSocket upgrade to the Engine.IO endpoint (frames are up to the caller). */
+export interface TcpWs {
+  sock: net.Socket;
+  /** Everything the server sent after the 101 response, raw. */
+  received(): Buffer;
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+export function tcpWebSocket(port: number): Promise<TcpWs> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1");
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    let closedFlag = false;
+    const closed = new Promise<void>((r) => sock.on("close", () => ((closedFlag = true), r())));
+    sock.on("error", () => {});
+    sock.on("data", (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (upgraded) return;
+      const end = buf.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      const head = buf.subarray(0, end).toString("latin1");
+      if (!head.startsWith("HTTP/1.1 101")) return reject(new Error(`no upgrade: ${head.split("\r\n")[0]}`));
+      upgraded = true;
+      buf = buf.subarray(end + 4);
+      resolve({ sock, received: () => buf, closed, isClosed: () => closedFlag });
+    });
+    sock.write(
+      "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+  });
+}
+
+/** One client WebSocket frame (masked, as a client must), with every header bit settable. */
+export function wsFrame(
+  opcode: number,
+  payload: Buffer | string,
+  { fin = true, rsv = 0, mask = true }: { fin?: boolean; rsv?: number; mask?: boolean } = {},
+): Buffer {
+  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  const len = data.length;
+  const lenBytes = len < 126 ? 0 : len < 65536 ? 2 : 8;
+  const head = Buffer.alloc(2 + lenBytes + (mask ? 4 : 0));
+  head[0] = (fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0f);
+  head[1] = (mask ? 0x80 : 0) | (len < 126 ? len : len < 65536 ? 126 : 127);
+  if (lenBytes === 2) head.writeUInt16BE(len, 2);
+  if (lenBytes === 8) head.writeBigUInt64BE(BigInt(len), 2);
+  if (!mask) return Buffer.concat([head, data]);
+  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  key.copy(head, 2 + lenBytes);
+  const body = Buffer.alloc(len);
+  for (let i = 0; i < len; i++) body[i] = data[i]! ^ key[i & 3]!;
+  return Buffer.concat([head, body]);
+}
+
+/** Whether a polling GET shows the session closed: refused, or carrying a CLOSE packet. */
+export function pollingClosed(reply: HttpReply): boolean {
+  return reply.status === 400 || reply.body.split("\x1e").includes("1");
+}
