@@ -2,8 +2,14 @@
 // `<path>/socket.io.js`, `.min.js`, `.esm.min.js`, the msgpack build and their source maps,
 // on both backends. ETag is the client version; a matching If-None-Match gets 304.
 //
-// Files are read once and kept in memory with their gzip/brotli forms (a few hundred KB
-// in all), so a request is answered without touching the disk or compressing again.
+// Files are read once and kept in memory with each encoded form made on first use (a few
+// hundred KB in all), so a request is answered without touching the disk or compressing
+// again. The encoding is the one upstream picks for the same Accept-Encoding (br, gzip or
+// deflate, by the client's q values and then its order), so "gzip, deflate, br" from a
+// browser gets gzip, as with socket.io 4.8.
+//
+// Connection handling on uWS: see engine/uws-connection.ts (a request asking to close gets
+// `Connection: close`; node:http does the same by itself).
 //
 // CORS: with the `cors` option the bundle responses carry the same CORS headers as the
 // engine's, and a preflight (OPTIONS) is answered like the `cors` middleware does, as
@@ -14,11 +20,13 @@
 import { readFileSync } from "node:fs";
 import { STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
-import { brotliCompressSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import { applyCors, validateCors, type CorsOptions, type CorsResult } from "./engine/cors";
+import { preferredEncoding } from "./engine/http-compression";
 import type { EngineRequest } from "./engine/request";
+import { endUws } from "./engine/uws-connection";
 
 const debug = createDebug("hyperio:serve-client");
 
@@ -38,6 +46,7 @@ interface CachedFile {
   raw: Buffer;
   gzip?: Buffer;
   br?: Buffer;
+  deflate?: Buffer;
   contentType: string;
 }
 
@@ -70,18 +79,20 @@ function load(filename: string): CachedFile {
   return file;
 }
 
-/** Picks the best encoding the client accepts among br, gzip, identity. */
-function pickEncoding(acceptEncoding: string | undefined): "br" | "gzip" | undefined {
-  if (!acceptEncoding) return undefined;
-  const accepted = acceptEncoding.toLowerCase();
-  if (/\bbr\b/.test(accepted)) return "br";
-  if (/\bgzip\b/.test(accepted)) return "gzip";
-  return undefined;
+type BundleEncoding = "br" | "gzip" | "deflate";
+
+/** The encodings the bundles are served in, in upstream's order of preference. */
+const BUNDLE_ENCODINGS: readonly BundleEncoding[] = ["br", "gzip", "deflate"];
+
+/** The encoding for a request's Accept-Encoding (undefined: unencoded), as upstream picks it. */
+function pickEncoding(acceptEncoding: string | undefined): BundleEncoding | undefined {
+  return preferredEncoding(acceptEncoding, BUNDLE_ENCODINGS);
 }
 
-function body(file: CachedFile, encoding: "br" | "gzip" | undefined): Buffer {
+function body(file: CachedFile, encoding: BundleEncoding | undefined): Buffer {
   if (encoding === "br") return (file.br ??= brotliCompressSync(file.raw));
   if (encoding === "gzip") return (file.gzip ??= gzipSync(file.raw));
+  if (encoding === "deflate") return (file.deflate ??= deflateSync(file.raw));
   return file.raw;
 }
 
@@ -151,6 +162,7 @@ export function serveClientOnApp(app: uWS.TemplatedApp, path: string, cors: Cors
     // HttpRequest is only valid synchronously: read what we need now.
     const ifNoneMatch = req.getHeader("if-none-match");
     const encoding = pickEncoding(req.getHeader("accept-encoding"));
+    const connection = req.getHeader("connection");
     const requestHeaders = {
       origin: req.getHeader("origin") || undefined,
       "access-control-request-headers": req.getHeader("access-control-request-headers") || undefined,
@@ -168,7 +180,7 @@ export function serveClientOnApp(app: uWS.TemplatedApp, path: string, cors: Cors
         if (result?.preflight) {
           res.writeStatus(statusLine(result.status));
           writeCors();
-          res.end();
+          endUws(res, undefined, connection, false);
           return;
         }
         let file: CachedFile;
@@ -176,13 +188,14 @@ export function serveClientOnApp(app: uWS.TemplatedApp, path: string, cors: Cors
           file = load(filename);
         } catch (err) {
           debug("cannot read %s: %s", filename, err);
-          res.writeStatus("404 Not Found").end();
+          res.writeStatus("404 Not Found");
+          endUws(res, undefined, connection, false);
           return;
         }
         if (isFresh(ifNoneMatch)) {
           res.writeStatus("304 Not Modified").writeHeader("ETag", clientEtag());
           writeCors();
-          res.end();
+          endUws(res, undefined, connection, false);
           return;
         }
         res.writeStatus("200 OK");
@@ -191,7 +204,7 @@ export function serveClientOnApp(app: uWS.TemplatedApp, path: string, cors: Cors
         res.writeHeader("Content-Type", file.contentType);
         res.writeHeader("ETag", clientEtag());
         if (encoding) res.writeHeader("Content-Encoding", encoding);
-        res.end(body(file, encoding));
+        endUws(res, body(file, encoding), connection, false);
       });
     });
   };
@@ -255,6 +268,10 @@ function serveHttp(filename: string, req: IncomingMessage, res: ServerResponse):
     ETag: clientEtag(),
   };
   if (encoding) headers["Content-Encoding"] = encoding;
+  const payload = body(file, encoding);
+  // Known length: an HTTP/1.0 keep-alive client can keep its connection (without it node
+  // must close after the body), and HTTP/1.1 needs no chunked framing.
+  headers["Content-Length"] = String(payload.length);
   res.writeHead(200, headers);
-  res.end(req.method === "HEAD" ? undefined : body(file, encoding));
+  res.end(req.method === "HEAD" ? undefined : payload);
 }

@@ -21,6 +21,7 @@ import { engineOnApp, engineOnHttp } from "./engine-backend";
 import type { EngineServer as HyperioEngine } from "./engine";
 import type { EngineSocket } from "./engine-types";
 import { loadUws } from "./engine/uws-loader";
+import { notFoundUws } from "./engine/uws-connection";
 import { Namespace, type ServerReservedEventsMap } from "./namespace";
 import { ParentNamespace } from "./parent-namespace";
 import type { Encoder, Parser } from "./parser-types";
@@ -240,9 +241,7 @@ export class Server<
     const app = uws.App();
     this.attachApp(app, opts);
     // Our own App: anything no route took gets a 404 (uWS would drop the connection).
-    app.any("/*", (res) => {
-      res.writeStatus("404 Not Found").end();
-    });
+    app.any("/*", notFoundUws);
     let listenSocket: uWS.us_listen_socket | false = false;
     // uWS calls back synchronously.
     app.listen(port, (s) => {

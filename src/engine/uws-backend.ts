@@ -10,6 +10,7 @@ import { snapshotUwsRequest } from "./request";
 import type { EngineServer } from "./server";
 import { UwsWebSocketTransport } from "./transports/uws-websocket";
 import { loadUws } from "./uws-loader";
+import { connectionHeader, endUws, notFoundUws } from "./uws-connection";
 import { inUwsScope, inUwsScopeWith, inWsHandler, UwsExchange } from "./uws-exchange";
 import { STATUS_CODES } from "node:http";
 
@@ -138,9 +139,7 @@ export function listenUws(
   const app = uws.App();
   const binding = attachUws(engine, app, engine.opts.path, {});
   // We own this app: answer other paths instead of letting uWS drop the connection.
-  app.any("/*", (res) => {
-    res.writeStatus("404 Not Found").end();
-  });
+  app.any("/*", notFoundUws);
   return new Promise((resolve, reject) => {
     const onListen = (ls: uWS.us_listen_socket | false): void => {
       if (!ls) {
@@ -169,12 +168,22 @@ export function listenUws(
   });
 }
 
-/** Writes a complete, connection-closing HTTP response on an upgrade request we refuse. */
-function refuseUpgrade(res: uWS.HttpResponse, status: number, body: string | Buffer, json: boolean): void {
+/**
+ * Writes a complete HTTP response on an upgrade request we refuse, and closes the
+ * connection (saying `Connection: close`), as upstream engine.io does: a client that asked
+ * to upgrade is not expected to reuse the connection for plain HTTP.
+ */
+function refuseUpgrade(
+  res: uWS.HttpResponse,
+  connection: string | undefined,
+  status: number,
+  body: string | Buffer,
+  json: boolean,
+): void {
   res.cork(() => {
     res.writeStatus(`${status} ${STATUS_CODES[status] ?? "Unknown"}`);
     if (json) res.writeHeader("Content-Type", "application/json");
-    res.end(body, true);
+    endUws(res, body, connection, true);
   });
 }
 
@@ -201,7 +210,7 @@ function onUpgrade(
     engine.verifyUpgrade(snap, (verdict) => {
       if (aborted) return;
       if (!verdict.ok) {
-        refuseUpgrade(res, httpStatusFor(verdict.code), errorBody(verdict.code, verdict.context), true);
+        refuseUpgrade(res, connectionHeader(snap.headers), httpStatusFor(verdict.code), errorBody(verdict.code, verdict.context), true);
         return;
       }
       res.cork(() => {
@@ -221,9 +230,9 @@ function onUpgrade(
     if (aborted) return;
     if (err) {
       engine.middlewareUpgradeError(snap, err);
-      refuseUpgrade(res, 400, errorBody(EngineErrorCode.BAD_REQUEST), true);
+      refuseUpgrade(res, connectionHeader(snap.headers), 400, errorBody(EngineErrorCode.BAD_REQUEST), true);
     } else if (shim.ended) {
-      refuseUpgrade(res, shim.statusCode, shim.body ?? "", false);
+      refuseUpgrade(res, connectionHeader(snap.headers), shim.statusCode, shim.body ?? "", false);
     } else {
       verify(shim.headers);
     }

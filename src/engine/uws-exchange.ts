@@ -11,6 +11,7 @@ import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import type { BodyResult, HttpExchange, ResponseHeaders } from "./http-exchange";
 import { EngineRequest, firstHeader } from "./request";
+import { connectionHeader, endUws } from "./uws-connection";
 
 /** The body of an empty request (shared: nothing writes to a body). */
 const EMPTY_BODY = Buffer.alloc(0);
@@ -207,7 +208,9 @@ export class UwsExchange implements HttpExchange {
             else res.writeHeader(k, v);
           }
         }
-        res.end(body ?? "", closeConnection);
+        // A request asking to close gets `Connection: close` and a closed connection
+        // (uWS alone closes without saying so; see uws-connection.ts).
+        endUws(res, body, connectionHeader(this.req.headers), closeConnection);
       });
     };
     if (mustDefer(this)) {

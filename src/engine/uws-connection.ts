@@ -1,0 +1,85 @@
+// Whether a uWS HTTP response ends its connection, decided in one place for every writer
+// (UwsExchange.respond, refused upgrades, the 404 routes, the client bundle routes).
+//
+// What the pinned uWS (20.30) does by itself, measured with raw sockets:
+// - A request whose Connection header is "close" (any case; uWS trims the value) is marked
+//   at parse time: the connection closes after the response, and that response does not
+//   say `Connection: close`, even with `res.end(body, true)` (uWS writes that header only
+//   when it sets the mark itself). A keep-alive client (node's http.Agent, undici) then
+//   returns the socket to its pool and the next request on it fails with "socket hang up".
+// - A Connection header listing "close" among other tokens ("keep-alive, close") is not
+//   recognised: the connection stays open.
+// - Otherwise `res.end(body, true)` writes `Connection: close` and closes once the response
+//   is sent; a `Connection: close` header written by hand is sent but not acted upon.
+// - Unread request bodies are skipped by Content-Length; the connection stays usable.
+// - HTTP/1.0 requests never reach a handler: uWS 20.30 parses only "HTTP/1.1" request
+//   lines, sends nothing and drops the connection at its idle timeout (~10 s). Nothing in
+//   JS can answer them; node:http (`new Server(httpServer)`) serves HTTP/1.0.
+//
+// So every response ends through `endUws`: when the request asked to close (any "close"
+// token) or hyperio decides to close, the response says `Connection: close` exactly once
+// and the connection closes after it; otherwise it stays open for the next request.
+import type * as uWS from "uWebSockets.js";
+import type { EngineHeaders } from "./request";
+
+/**
+ * true when a Connection header value carries the "close" token (RFC 9112 section 9.6).
+ * The common values (none, "keep-alive", "close") are answered without splitting.
+ */
+export function connectionCloseRequested(value: string | undefined): boolean {
+  if (!value) return false;
+  const len = value.length;
+  if (len === 5) return value.toLowerCase() === "close";
+  if (len === 10 && value.toLowerCase() === "keep-alive") return false;
+  if (len < 5) return false;
+  for (const token of value.split(",")) {
+    if (token.trim().toLowerCase() === "close") return true;
+  }
+  return false;
+}
+
+/** true when uWS itself marked the request as closing (see above): its value is "close". */
+function uwsMarkedClose(value: string): boolean {
+  return value.length === 5 ? value.toLowerCase() === "close" : value.trim().toLowerCase() === "close";
+}
+
+/** The Connection header of a request snapshot, as one string. */
+export function connectionHeader(headers: EngineHeaders): string | undefined {
+  const v = headers.connection;
+  return typeof v === "string" || v === undefined ? v : v.join(", ");
+}
+
+/**
+ * Ends a uWS response (inside a cork or a uWS callback, after status and headers).
+ * `requestConnection` is the request's Connection header; `close` is true when hyperio
+ * decides to close (for example a request body left unread). The connection closes when
+ * either asks for it, and the response then says `Connection: close`.
+ */
+export function endUws(
+  res: uWS.HttpResponse,
+  body: uWS.RecognizedString | undefined,
+  requestConnection: string | undefined,
+  close: boolean,
+): void {
+  if (requestConnection) {
+    if (uwsMarkedClose(requestConnection)) {
+      // uWS closes, and writes no header of its own: say it here.
+      res.writeHeader("Connection", "close");
+      res.end(body ?? "", true);
+      return;
+    }
+    if (!close) close = connectionCloseRequested(requestConnection);
+  }
+  // With `true` uWS writes `Connection: close` itself.
+  res.end(body ?? "", close);
+}
+
+/**
+ * Answers a request no route took with an empty 404, honouring the request's Connection
+ * header. For the apps hyperio creates (uWS would otherwise drop the connection).
+ */
+export function notFoundUws(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
+  const connection = req.getHeader("connection");
+  res.writeStatus("404 Not Found");
+  endUws(res, undefined, connection, false);
+}
