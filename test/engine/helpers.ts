@@ -149,3 +149,61 @@ export async function holdUpgrade(port: number, sid: string): Promise<WebSocket>
   if (String(reply) !== "3probe") throw new Error(`unexpected probe reply ${String(reply)}`);
   return ws;
 }
+
+/**
+ * Engine parity: the same scenario on upstream engine.io 6.6 and on hyperio/engine, created
+ * the same way on both sides. `http` attaches to a node:http server on 127.0.0.1 (hyperio's
+ * node:http + ws backend); `port` is the engine's own server (upstream `listen(0)`, hyperio
+ * `engine.listen(0)`: the default uWS path), listening on every interface on both sides.
+ */
+export type EngineImpl = "upstream" | "hyperio";
+export type EngineCreation = "http" | "port";
+
+export interface ParityEngine {
+  /** upstream engine.io Server or hyperio/engine Server: the scenario uses the shared surface. */
+  engine: any;
+  impl: EngineImpl;
+  creation: EngineCreation;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startParityEngine(impl: EngineImpl, creation: EngineCreation, opts: Record<string, unknown> = {}): Promise<ParityEngine> {
+  const upstream = await import("engine.io");
+  let engine: any;
+  let httpServer: http.Server | undefined;
+  let port: number;
+  if (creation === "port" && impl === "hyperio") {
+    engine = new Server(opts as ServerOptions);
+    port = await engine.listen(0);
+  } else {
+    if (creation === "port") {
+      engine = upstream.listen(0, opts);
+      httpServer = engine.httpServer as http.Server;
+      if (!httpServer.listening) await once(httpServer, "listening");
+    } else {
+      httpServer = http.createServer();
+      engine = impl === "upstream" ? upstream.attach(httpServer, opts) : new Server(opts as ServerOptions).attach(httpServer);
+      httpServer.listen(0, "127.0.0.1");
+      await once(httpServer, "listening");
+    }
+    port = (httpServer.address() as { port: number }).port;
+  }
+  return {
+    engine,
+    impl,
+    creation,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      engine.close();
+      if (httpServer) {
+        httpServer.closeAllConnections();
+        await new Promise((r) => httpServer!.close(r));
+      } else {
+        await tick(20);
+      }
+    },
+  };
+}
