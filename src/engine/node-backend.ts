@@ -101,7 +101,9 @@ export class NodeHandler {
             maxBufferedBytes: engine.opts.maxBufferedBytes,
             compressThreshold: engine.opts.perMessageDeflate ? engine.opts.perMessageDeflate.threshold : false,
           });
-          engine.onWebSocketOpen(snap, transport, verdict.id);
+          // Refused (a second WebSocket of a session): closed as upstream closes it, with no
+          // status code.
+          if (!engine.onWebSocketOpen(snap, transport, verdict.id)) ws.close();
         });
       });
     if (engine.middlewares.length === 0) return verify({});

@@ -104,7 +104,12 @@ export function attachUws(
           const transport = new UwsWebSocketTransport(wsOpts);
           data.transport = transport;
           transport.attach(ws as uWS.WebSocket<unknown>);
-          engine.onWebSocketOpen(data.req, transport, data.id);
+          if (!engine.onWebSocketOpen(data.req, transport, data.id)) {
+            // Refused (a second WebSocket of a session): closed as upstream closes it, with
+            // no status code; the transport never saw the socket's close.
+            data.transport = undefined;
+            ws.end();
+          }
         }),
       message: (ws, message, isBinary) => inUwsScopeWith(null, onWsMessage, ws, message, isBinary),
       drain: (ws) => inWsHandler(() => ws.getUserData().transport?.onUwsDrain()),
