@@ -37,6 +37,7 @@ import {
 import { clientCors, serveClientOnApp, serveClientOnHttp } from "./serve-client";
 import type { Socket } from "./socket";
 import type { ExtendedError } from "./socket-types";
+import { UwsHttpServer } from "./uws-http-server";
 import {
   StrictEventEmitter,
   type AllButLast,
@@ -83,8 +84,14 @@ export class Server<
   public readonly encoder: Encoder;
   /** The Engine.IO server, once attached (hyperio's engine, or the one given to bind()). */
   public engine!: HyperioEngine;
-  /** The http.Server given to the constructor or attach() (node:http backend only). */
-  public httpServer?: TServerInstance;
+  /**
+   * The server listening for this Socket.IO server: the http.Server given to the
+   * constructor or attach() (node:http backend), or, after `new Server(port)` /
+   * `listen(port)` (uWS backend), a {@link UwsHttpServer} with the parts of http.Server
+   * applications read (`address()`, `listening`, `close(cb)`, `listening`/`close`/`error`
+   * events). Undefined with attachApp() (the App and its listening are the caller's).
+   */
+  public httpServer?: TServerInstance | UwsHttpServer;
   /** @internal */
   public readonly _parser: Parser;
   /** @internal */
@@ -98,9 +105,14 @@ export class Server<
   private _path = "/socket.io";
   private _serveClient = true;
   private _adapter?: AdapterConstructor;
-  private uwsApp?: uWS.TemplatedApp;
-  private listenSocket?: uWS.us_listen_socket;
+  /** The last port bound by listen(port) (uWS backend); kept after close() for `io.port`. */
   private boundPort?: number;
+  /**
+   * Set by close(): the engine is closed and a new attach()/listen()/attachApp() may start a
+   * new one (a restart). Namespaces, middlewares and handlers live on the Server, not in the
+   * engine, so they serve the next engine unchanged.
+   */
+  private engineClosed = false;
 
   /**
    * @param srv a port (uWS backend), an http.Server (node:http backend), or options
@@ -221,7 +233,7 @@ export class Server<
     if (typeof srv === "function") {
       throw new TypeError("hyperio: attach() needs an http.Server or a port, not a request handler function (pass http.createServer(app))");
     }
-    if (this.engine) throw new Error("hyperio: this server is already attached");
+    if (this.engine && !this.engineClosed) throw new Error("hyperio: this server is already attached");
     validateOptions(opts);
     if (typeof srv === "string" && Number(srv) === Number(srv)) srv = Number(srv);
     if (typeof srv === "number") return this.listenUws(srv, opts);
@@ -242,18 +254,24 @@ export class Server<
     this.attachApp(app, opts);
     // Our own App: anything no route took gets a 404 (uWS would drop the connection).
     app.any("/*", notFoundUws);
-    let listenSocket: uWS.us_listen_socket | false = false;
-    // uWS calls back synchronously.
-    app.listen(port, (s) => {
-      listenSocket = s;
+    const server = new UwsHttpServer();
+    this.httpServer = server;
+    // As engine.io on an http.Server: closing the server (io.httpServer.close()) closes the
+    // engine, and this Server may then listen again.
+    const engine = this.engine;
+    server.once("close", () => {
+      engine.close();
+      if (this.engine === engine) this.engineClosed = true;
     });
-    if (!listenSocket) {
+    this.boundPort = server._listen(uws, app, port);
+    if (this.boundPort === undefined) {
+      // As upstream's http.Server: no throw, an asynchronous "error" event (EADDRINUSE) on
+      // io.httpServer. Nothing is served, so the engine is closed and listen() may be
+      // called again.
       this.engine.close();
-      throw new Error(`hyperio: cannot listen on port ${port} (in use or not permitted)`);
+      this.engineClosed = true;
+      return this;
     }
-    this.uwsApp = app;
-    this.listenSocket = listenSocket;
-    this.boundPort = uws.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
     debug("listening on port %d (uWS)", this.boundPort);
     return this;
   }
@@ -272,7 +290,7 @@ export class Server<
    * app.listen(3000, () => {});
    */
   attachApp(app: uWS.TemplatedApp, opts: Partial<ServerOptions> = {}): void {
-    if (this.engine) throw new Error("hyperio: this server is already attached");
+    if (this.engine && !this.engineClosed) throw new Error("hyperio: this server is already attached");
     validateOptions(opts);
     const engineOpts = this.engineOptions(opts);
     // Our route goes first; it yields every URL that is not a client bundle to the engine.
@@ -299,10 +317,15 @@ export class Server<
    */
   bind(engine: any): this {
     const defaultBefore = this._adapter ? undefined : this._adapterFor();
+    const restart = this.engineClosed;
     this.engine = engine;
+    this.engineClosed = false;
     this.engine.on("connection", (conn: EngineSocket) => this.onconnection(conn));
     // The default adapter depends on the backend (UwsAdapter when the engine can publish).
-    if (defaultBefore && defaultBefore !== this._adapterFor()) {
+    // After close() the default adapters were closed too (their recovery session store
+    // stopped sweeping): a restart gives every namespace a fresh one. An adapter the user
+    // configured is kept, as upstream does.
+    if (defaultBefore && (restart || defaultBefore !== this._adapterFor())) {
       for (const nsp of this._nsps.values()) nsp._initAdapter();
     }
     return this;
@@ -395,26 +418,22 @@ export class Server<
    * await io.close();
    */
   async close(fn?: (err?: Error) => void): Promise<void> {
+    // What is closed is what serves now: a listen() made while the adapters close (a
+    // restart that did not wait for close()) belongs to the next run.
+    const engine = this.engine;
+    const httpServer = this.httpServer;
     await Promise.allSettled(
       [...this._nsps.values()].map(async (nsp) => {
         for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
         await nsp.adapter.close();
       }),
     );
-    this.engine?.close();
-    if (this.listenSocket) {
-      const { uws } = loadUws(true);
-      uws.us_listen_socket_close(this.listenSocket);
-      this.listenSocket = undefined;
-    } else if (this.boundPort !== undefined && !this.httpServer) {
-      // Closed before: report it as upstream's `new Server(port)` does (its http.Server).
-      const err = Object.assign(new Error("Server is not running."), { code: "ERR_SERVER_NOT_RUNNING" });
-      debug("server was not running");
-      fn?.(err);
-      return;
-    }
-    if (this.httpServer) {
-      const srv = this.httpServer as HttpServer;
+    engine?.close();
+    if (engine && engine === this.engine) this.engineClosed = true;
+    if (httpServer) {
+      // A node http.Server or our UwsHttpServer: both call back with ERR_SERVER_NOT_RUNNING
+      // when already closed, as upstream reports it.
+      const srv = httpServer as Pick<HttpServer, "close">;
       return new Promise<void>((resolve) => {
         srv.close((err) => {
           if (err) debug("http server was not running");
