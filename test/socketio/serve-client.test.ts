@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { connected, httpGet, start, type Backend } from "./helpers";
 
@@ -133,3 +133,44 @@ for (const backend of ["uws", "node"] as Backend[]) {
     }
   });
 }
+
+/** The encoding a bundle is served with for `acceptEncoding`, and whether it decodes to the file. */
+async function encodingView(port: number, acceptEncoding: string | undefined): Promise<{ status: number; encoding: unknown; intact: boolean }> {
+  const file = "socket.io.min.js";
+  const res = await httpGet(`http://127.0.0.1:${port}/socket.io/${file}`, acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding });
+  const encoding = res.headers["content-encoding"];
+  const decode = encoding === "br" ? brotliDecompressSync : encoding === "gzip" ? gunzipSync : encoding === "deflate" ? inflateSync : (b: Buffer) => b;
+  return { status: res.status, encoding, intact: decode(res.body).equals(readFileSync(join(dist, file))) };
+}
+
+const ACCEPT_ENCODINGS = [undefined, "gzip, deflate, br", "br", "gzip", "deflate", "br;q=0.5, gzip", "gzip;q=0, br", "*", "identity", "br, gzip"];
+
+test("client bundle encoding matches socket.io's for each Accept-Encoding (node and uWS backends)", async () => {
+  const { Server: UpstreamServer } = await import("socket.io");
+  const results: Record<string, unknown[]> = {};
+  for (const kind of ["upstream", "node", "uws"] as const) {
+    const out: unknown[] = [];
+    if (kind === "upstream") {
+      const httpServer = createHttpServer();
+      const io = new UpstreamServer(httpServer);
+      await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
+      try {
+        for (const ae of ACCEPT_ENCODINGS) out.push(await encodingView((httpServer.address() as { port: number }).port, ae));
+      } finally {
+        await io.close();
+      }
+    } else {
+      const h = await start(kind);
+      try {
+        for (const ae of ACCEPT_ENCODINGS) out.push(await encodingView(h.port, ae));
+      } finally {
+        await h.cleanup();
+      }
+    }
+    results[kind] = out;
+  }
+  // What upstream picks, stated for the header browsers send: gzip, not br.
+  assert.equal((results.upstream[1] as { encoding: unknown }).encoding, "gzip");
+  assert.deepEqual(results.node, results.upstream, "node backend");
+  assert.deepEqual(results.uws, results.upstream, "uWS backend");
+});
