@@ -26,6 +26,7 @@ import { defaultId, HandshakeCallback, prepareHandshake, verifyRequest, VerifyCa
 import type { Transport } from "./transport";
 import { PollingTransport } from "./transports/polling";
 import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backend";
+import { bindChosenPort } from "./free-port";
 import type { WebSocketServer } from "ws";
 import { attachNode, NodeAttachOptions, NodeHandler } from "./node-backend";
 
@@ -81,6 +82,8 @@ export class EngineServer extends EventEmitter {
   /** @internal middlewares registered with `use`, run by the backends. */
   readonly middlewares: Middleware[] = [];
   private uwsBindings: UwsBinding[] = [];
+  /** The bindings on apps listen() created: close() stops them and forgets them (restart). */
+  private readonly listenBindings = new Set<UwsBinding>();
   /** The node:http backend, created on first use (attach, handleRequest, handleUpgrade, ws). */
   private nodeHandler: NodeHandler | undefined;
   /** Set once node:http traffic may reach this engine (its sessions miss uWS publishes). */
@@ -158,7 +161,13 @@ export class EngineServer extends EventEmitter {
     if (options?.host !== undefined && (typeof options.host !== "string" || options.host.length === 0)) {
       throw new InvalidOptionError("host", "expected a non-empty string");
     }
-    return listenUws(this, port, options?.host, (binding) => this.uwsBindings.push(binding)).then(
+    const register = (binding: UwsBinding): void => {
+      this.uwsBindings.push(binding);
+      this.listenBindings.add(binding);
+    };
+    const host = options?.host;
+    // Port 0: bound on a port chosen first, so it can be bound again after close() (free-port.ts).
+    return bindChosenPort(port, host, (p) => listenUws(this, p, host, register)).then(
       (p) => {
         cb?.(p);
         return p;
@@ -269,6 +278,13 @@ export class EngineServer extends EventEmitter {
     // transport is already closing), so nothing is left armed when this returns.
     for (const socket of [...this.clients.values()]) socket.close(true);
     for (const b of this.uwsBindings) b.close();
+    // Apps listen() created are closed for good: drop them, so a later listen() (a restart)
+    // publishes only to its own App and closed Apps are not kept alive. Apps given to
+    // attachApp stay the caller's, still routed to this engine.
+    if (this.listenBindings.size > 0) {
+      this.uwsBindings = this.uwsBindings.filter((b) => !this.listenBindings.has(b));
+      this.listenBindings.clear();
+    }
     this.nodeHandler?.close();
     return this;
   }
@@ -372,9 +388,10 @@ export class EngineServer extends EventEmitter {
       const sid = req._query.sid;
       const headers: ResponseHeaders = {};
       if (sid) {
-        // A session that has upgraded already (or is upgrading, or began on a WebSocket) is
-        // not refused here: its WebSocket is accepted and closed at once (onWebSocketOpen),
-        // as upstream engine.io does, so the client sees a close rather than an HTTP 400.
+        const client = this.clients.get(sid)!;
+        if (!(client.transport instanceof PollingTransport) || client.upgrading || client.upgraded) {
+          return reject(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADED", sid });
+        }
         this.emit("headers", headers, req);
         return cb({ ok: true, id: undefined, headers });
       }
@@ -391,29 +408,26 @@ export class EngineServer extends EventEmitter {
 
   /**
    * @internal A WebSocket is open: start a session (`id` from verifyUpgrade) or offer it
-   * as the upgrade of an existing polling session. Returns false when the WebSocket is
-   * refused and still open: the backend then closes it as upstream engine.io does, with a
-   * close frame carrying no status code (the client sees 1005) and nothing sent before.
+   * as the upgrade of an existing polling session.
    */
-  onWebSocketOpen(req: EngineRequest, transport: Transport, id: string | undefined): boolean {
+  onWebSocketOpen(req: EngineRequest, transport: Transport, id: string | undefined): void {
     const sid = req._query.sid;
     if (!sid) {
       if (this.upgradeEpoch.get(req) !== this.closeCount) {
         debug("handshake on a WebSocket opened across engine.close()");
         transport.destroy();
-        return true;
+        return;
       }
       this.createSession(id!, req, transport);
-      return true;
+      return;
     }
     const client = this.clients.get(sid);
     if (!client || client.upgrading || client.upgraded || client.transport.name !== "polling") {
-      debug("second WebSocket for a closed, upgrading or upgraded session %s: closing it", sid);
-      transport.discard();
-      return false;
+      debug("upgrade for a closed or already upgraded session %s", sid);
+      transport.destroy();
+      return;
     }
     client.maybeUpgrade(transport);
-    return true;
   }
 
   private verify(req: EngineRequest, upgrade: boolean, cb: VerifyCallback): void {
