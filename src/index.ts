@@ -1,16 +1,19 @@
 // hyperio's public API: the same names as socket.io 4.8 exports, so that
 // `import { Server } from "hyperio"` replaces `import { Server } from "socket.io"`.
+import { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
+import { Namespace } from "./namespace";
 import { Server, type ServerOptions } from "./server";
+import { Socket } from "./socket";
 
 export { Server };
 export type { ServerOptions, ParentNspNameMatchFn, TServerInstance } from "./server";
-export { Namespace } from "./namespace";
+export { Namespace };
 export type { NamespaceReservedEventsMap, ServerReservedEventsMap } from "./namespace";
 export { ParentNamespace } from "./parent-namespace";
-export { Socket } from "./socket";
+export { Socket };
 export type { Event } from "./socket";
 export { Client } from "./client";
-export { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
+export { BroadcastOperator, RemoteSocket };
 export type { SocketDetails } from "./broadcast-operator";
 export type { DisconnectReason, ExtendedError, Handshake, SocketReservedEventsMap } from "./socket-types";
 export type {
@@ -39,6 +42,8 @@ export type {
   SocketId,
 } from "./adapter";
 
+export { UwsHttpServer } from "./uws-http-server";
+
 /**
  * Creates a Server, like `require("socket.io")(port, opts)`.
  *
@@ -51,3 +56,20 @@ export function createServer(srv?: ConstructorParameters<typeof Server>[0], opts
 
 /** Loads the native uWebSockets.js binary (refusing its slow JS shim), to build your own App for attachApp. */
 export { loadUws } from "./engine/uws-loader";
+
+/**
+ * The module itself, callable as socket.io's is: `require("hyperio")(3000, opts)` returns
+ * `new Server(3000, opts)`, and every export of this file is a property of it
+ * (`require("hyperio").Server`; see cjs-entry.ts). Also the default export:
+ * `import io from "hyperio"`.
+ *
+ * @example
+ * const io = require("hyperio")(3000, { cors: { origin: "*" } });
+ */
+function hyperio(srv?: ConstructorParameters<typeof Server>[0], opts?: Partial<ServerOptions>): Server {
+  return new Server(srv, opts);
+}
+// The classes upstream's callable module carries, typed here; cjs-entry.ts adds every other
+// export at run time.
+const callable = Object.assign(hyperio, { Server, Namespace, Socket, BroadcastOperator, RemoteSocket });
+export default callable;
