@@ -239,9 +239,10 @@ export class Client<
       // transport closing in this same tick, and the client's own reason must win.
       if (packet.type === PacketType.DISCONNECT) socket._onpacket(packet);
       else process.nextTick(deliverPacket, socket, packet);
-    } else if (!socket && this.connecting?.has(name)) {
-      debug("%s: packet for %s before its CONNECT completed, ignored", this.id, name);
     } else {
+      // Includes packets for a namespace whose CONNECT is still in progress: official
+      // clients wait for the CONNECT answer, so this is a protocol violation, and upstream
+      // closes the connection too (dropping the packet silently left the peer waiting).
       debug("%s: invalid packet type %s for %s", this.id, packet.type, name);
       this.close();
     }
