@@ -46,6 +46,20 @@ test("a 100,000-deep array is echoed back intact over polling", async (t) => {
   });
 });
 
+test("a broadcast (io.emit, through the adapter, with connection state recovery) carries it too", async (t) => {
+  await onEachBackend(t, { connectionStateRecovery: {} }, async (server) => {
+    const ws = await connectedWs(server.port);
+    const { path } = await connectedPolling(server.port);
+    server.io.emit("deep", JSON.parse(deepArray));
+    // With recovery on, the adapter appends the packet's offset as a last argument.
+    const frame = (await ws.next()) as string;
+    assert.ok(frame.startsWith(`42["deep",${deepArray},"`), "the WebSocket client got it");
+    const reply = await http(server.port, "GET", path);
+    assert.ok(reply.body.includes(`["deep",${deepArray},"`), "the polling client got it");
+    ws.ws.close();
+  });
+});
+
 /** msgpack bytes of { type: 2, nsp: "/", data: ["echo", <depth nested one-item arrays>] }. */
 function deepMsgpackEvent(depth: number): Buffer {
   const head = Buffer.from([0x83, 0xa4, ...Buffer.from("type"), 0x02, 0xa3, ...Buffer.from("nsp"), 0xa1, 0x2f, 0xa4, ...Buffer.from("data"), 0x92, 0xa4, ...Buffer.from("echo")]);
