@@ -55,6 +55,11 @@ async function start(kind: Kind): Promise<Started> {
   };
 }
 
+/** The next `event` of an engine.io-client socket (a component-emitter, not an EventEmitter). */
+function nextEvent(client: ClientSocket, event: "open" | "upgrade" | "message"): Promise<unknown[]> {
+  return new Promise((resolve) => client.once(event, (...args: unknown[]) => resolve(args)));
+}
+
 /** Safety net for awaited events (a hang fails the test instead of stalling the run). */
 function within<T>(p: Promise<T>, what: string, ms = 3000): Promise<T> {
   let t: NodeJS.Timeout;
@@ -100,10 +105,10 @@ async function afterUpgrade(kind: Kind): Promise<unknown[]> {
   const srv = await start(kind);
   const client = new ClientSocket(`http://127.0.0.1:${srv.port}`, {});
   try {
-    await within(once(client, "upgrade"), "the client's upgrade");
+    await within(nextEvent(client, "upgrade"), "the client's upgrade");
     const seen = await secondWebSocket(srv.port, client.id!);
     client.send("still here");
-    const [echo] = await within(once(client, "message"), "the echo");
+    const [echo] = await within(nextEvent(client, "message"), "the echo");
     return [...seen, ["session", client.transport.name, echo]];
   } finally {
     client.close();
@@ -117,7 +122,7 @@ async function duringUpgrade(kind: Kind): Promise<unknown[]> {
   const client = new ClientSocket(`http://127.0.0.1:${srv.port}`, { transports: ["polling"] });
   let first: WebSocket | undefined;
   try {
-    await within(once(client, "open"), "the polling session");
+    await within(nextEvent(client, "open"), "the polling session");
     first = new WebSocket(`ws://127.0.0.1:${srv.port}/engine.io/?EIO=4&transport=websocket&sid=${client.id}`);
     first.on("error", () => {});
     await within(once(first, "open"), "the first WebSocket");
@@ -158,10 +163,10 @@ for (const kind of ["node", "uws"] as const) {
     const srv = await start(kind);
     const client = new ClientSocket(`http://127.0.0.1:${srv.port}`, { transports: ["websocket"] });
     try {
-      await within(once(client, "open"), "the WebSocket session");
+      await within(nextEvent(client, "open"), "the WebSocket session");
       assert.deepEqual(await secondWebSocket(srv.port, client.id!), [["status", 101], "open", ["close", 1005, ""]]);
       client.send("still here");
-      const [echo] = await within(once(client, "message"), "the echo");
+      const [echo] = await within(nextEvent(client, "message"), "the echo");
       assert.equal(echo, "still here");
     } finally {
       client.close();
