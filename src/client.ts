@@ -102,7 +102,8 @@ export class Client<
     return this.conn.request;
   }
 
-  private connect(name: string, auth: Record<string, unknown>): void {
+  /** Connects this client to a namespace (LegacyClient joins "/" on its own). */
+  protected connect(name: string, auth: Record<string, unknown>): void {
     if (this.server._nsps.has(name)) return this.doConnect(name, auth);
     this.startConnecting(name);
     this.server._checkNamespace(name, auth, (nsp) => {

@@ -205,7 +205,8 @@ export class Namespace<
           if (err) {
             debug("middleware refused %s: %s", socket.id, err.message);
             socket._cleanup();
-            socket._error({ message: err.message, data: err.data });
+            // A Socket.IO v2 client (Engine.IO v3) gets the error's data, else its message.
+            socket._error(client.conn.protocol === 3 ? (err.data || err.message) : { message: err.message, data: err.data });
             return;
           }
           this.doConnect(socket, fn);

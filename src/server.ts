@@ -22,6 +22,7 @@ import type { EngineServer as HyperioEngine } from "./engine";
 import type { EngineSocket } from "./engine-types";
 import { loadUws } from "./engine/uws-loader";
 import { notFoundUws } from "./engine/uws-connection";
+import { LegacyClient } from "./legacy-client";
 import { Namespace, type ServerReservedEventsMap } from "./namespace";
 import { ParentNamespace } from "./parent-namespace";
 import type { Encoder, Parser } from "./parser-types";
@@ -333,7 +334,9 @@ export class Server<
 
   private onconnection(conn: EngineSocket): void {
     debug("engine connection %s", conn.id);
-    new Client(this, conn);
+    // Engine.IO v3 (`allowEIO3`) means a Socket.IO v2 client: its Client joins "/" implicitly.
+    if (conn.protocol === 3) new LegacyClient(this, conn);
+    else new Client(this, conn);
   }
 
   /** @internal Finds (or creates through a parent) the dynamic namespace `name`. */

@@ -119,7 +119,9 @@ export class Socket<
       this.pid = previousSession.pid;
       this.recovered = true;
     } else {
-      this.id = generateId();
+      // A Socket.IO v2 client (Engine.IO v3) expects its engine id, prefixed by the
+      // namespace outside "/", as upstream gives it.
+      this.id = client.conn.protocol === 3 ? (nsp.name === "/" ? client.id : nsp.name + "#" + client.id) : generateId();
       if (this.server.opts.connectionStateRecovery) this.pid = generateId();
     }
     // Registered before any join, so adapters can find the socket object by id.
@@ -289,7 +291,9 @@ export class Socket<
     this.connected = true;
     this.everConnected = true;
     this.join(this.id);
-    this.packet({ type: PacketType.CONNECT, data: this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id } });
+    // A Socket.IO v2 client (Engine.IO v3) takes a bare CONNECT: its id is the engine's.
+    if (this.conn.protocol === 3) this.packet({ type: PacketType.CONNECT });
+    else this.packet({ type: PacketType.CONNECT, data: this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id } });
   }
 
   /** @internal Called by the client with each decoded packet of this namespace. */

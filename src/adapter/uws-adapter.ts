@@ -71,6 +71,8 @@ interface Frame {
 
 interface TopicSocket extends AdapterSocket {
   readonly conn: {
+    /** Engine.IO revision: a v3 session never subscribes to topics (engine/transports/uws-websocket-v3.ts). */
+    readonly protocol?: number;
     readonly transport: { name: string; writable: boolean };
     readonly readyState: string;
     subscribe?(topic: string): unknown;
@@ -166,7 +168,11 @@ export class UwsAdapter extends Adapter {
   private track(socket: TopicSocket): void {
     const conn = socket.conn;
     conn.subscribe!(this.nspTopic);
-    if (conn.transport.name !== "websocket") {
+    // A v3 session (Socket.IO v2 client) is written to one by one on any transport: a
+    // publish's v4 binary frames would be misread by it.
+    if (conn.protocol === 3) {
+      this.polling.add(socket.id);
+    } else if (conn.transport.name !== "websocket") {
       this.polling.add(socket.id);
       const onUpgrade = () => {
         this.polling.delete(socket.id);
@@ -191,7 +197,7 @@ export class UwsAdapter extends Adapter {
   private onWebSocket(id: SocketId): boolean {
     if (!this.polling.has(id)) return true;
     const socket = this.localSocket(id);
-    if (socket && socket.conn.transport.name === "websocket") {
+    if (socket && socket.conn.transport.name === "websocket" && socket.conn.protocol !== 3) {
       // upgraded without us seeing the event yet: the engine applies topics on upgrade.
       this.untrack(id, socket);
       return true;

@@ -16,7 +16,9 @@ import type { ResponseHeaders } from "./http-exchange";
 import { runMiddlewares, runWithCollector } from "./middleware";
 import { NodeExchange } from "./node-exchange";
 import type { EngineServer } from "./server";
-import { NodeWebSocketTransport } from "./transports/node-websocket";
+import { NodeWebSocketOptions, NodeWebSocketTransport } from "./transports/node-websocket";
+import { NodeWebSocketTransportV3 } from "./transports/node-websocket-v3";
+import { protocolOf, v3SupportsBinary } from "./protocol";
 
 const debug = createDebug("hyperio:engine:node-backend");
 
@@ -97,10 +99,14 @@ export class NodeHandler {
         if (!wss) return refuseUpgrade(socket, 400, EngineErrorMessage[0]);
         this.pendingHeaders.set(req, { ...extraHeaders, ...verdict.headers });
         wss.handleUpgrade(req, socket, headCopy, (ws) => {
-          const transport = new NodeWebSocketTransport(ws, {
+          const wsOpts: NodeWebSocketOptions = {
             maxBufferedBytes: engine.opts.maxBufferedBytes,
             compressThreshold: engine.opts.perMessageDeflate ? engine.opts.perMessageDeflate.threshold : false,
-          });
+          };
+          const transport =
+            protocolOf(snap) === 4
+              ? new NodeWebSocketTransport(ws, wsOpts)
+              : new NodeWebSocketTransportV3(ws, wsOpts, v3SupportsBinary(snap));
           // Refused (a second WebSocket of a session): closed as upstream closes it, with no
           // status code.
           if (!engine.onWebSocketOpen(snap, transport, verdict.id)) ws.close();

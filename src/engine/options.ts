@@ -48,6 +48,11 @@ export interface ServerOptions {
   transports?: TransportName[];
   /** Whether polling sessions may upgrade to WebSocket (default true). */
   allowUpgrades?: boolean;
+  /**
+   * Whether Engine.IO v3 clients (Socket.IO v2) are served (default false: they get error
+   * code 5, "Unsupported protocol version").
+   */
+  allowEIO3?: boolean;
   /** Decides whether a handshake is accepted: call `fn(null, true)` to accept. */
   allowRequest?: AllowRequest;
   /** CORS for polling (see CorsOptions); false/undefined disables it. */
@@ -85,6 +90,7 @@ export interface ResolvedOptions {
   maxHttpBufferSize: number;
   transports: TransportName[];
   allowUpgrades: boolean;
+  allowEIO3: boolean;
   allowRequest: AllowRequest | undefined;
   cors: CorsOptions | false;
   perMessageDeflate: { threshold: number } | false;
@@ -163,6 +169,7 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
     maxHttpBufferSize: int(opts, "maxHttpBufferSize", 1e6, 1, 2 ** 31 - 1),
     transports: [...transports],
     allowUpgrades: bool(opts, "allowUpgrades", true),
+    allowEIO3: bool(opts, "allowEIO3", false),
     allowRequest: opts.allowRequest,
     cors: validateCors(opts.cors),
     perMessageDeflate: resolveThresholdOption(opts, "perMessageDeflate", false),

@@ -24,7 +24,9 @@ import { FlushQueue } from "./flush-queue";
 import type { Middleware } from "./middleware";
 import { defaultId, HandshakeCallback, prepareHandshake, verifyRequest, VerifyCallback } from "./verify";
 import type { Transport } from "./transport";
-import { PollingTransport } from "./transports/polling";
+import { PollingTransport, PollingOptions } from "./transports/polling";
+import { PollingTransportV3 } from "./transports/polling-v3";
+import { protocolOf, v3SupportsBinary } from "./protocol";
 import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backend";
 import { bindChosenPort } from "./free-port";
 import type { WebSocketServer } from "ws";
@@ -337,7 +339,7 @@ export class EngineServer extends EventEmitter {
         if (err) return this.rejectHttp(ex, err.code, err.context);
         if (ex.aborted) return;
         if (epoch !== this.closeCount) return this.rejectHttp(ex, EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
-        const transport = this.createPolling();
+        const transport = this.createPolling(req);
         const socket = this.createSession(id!, req, transport);
         if (socket) transport.onRequest(ex);
       });
@@ -435,7 +437,7 @@ export class EngineServer extends EventEmitter {
   }
 
   private prepareHandshake(req: EngineRequest, cb: HandshakeCallback): void {
-    prepareHandshake((r) => this.generateId(r), this.clients, req, cb);
+    prepareHandshake((r) => this.generateId(r), this.opts.allowEIO3, this.clients, req, cb);
   }
 
   /**
@@ -450,8 +452,9 @@ export class EngineServer extends EventEmitter {
     return gen ? gen(req) : defaultId();
   }
 
-  private createPolling(): PollingTransport {
-    return new PollingTransport({
+  /** The polling transport of a new session, with the codec of its protocol revision. */
+  private createPolling(handshake: EngineRequest): PollingTransport {
+    const opts: PollingOptions = {
       maxHttpBufferSize: this.opts.maxHttpBufferSize,
       maxPacketsPerPayload: this.opts.maxPacketsPerPayload,
       httpCompression: this.opts.httpCompression,
@@ -465,7 +468,10 @@ export class EngineServer extends EventEmitter {
       },
       setTimer: (fn, ms) => this.timers.setTimeout(fn, ms),
       clearTimer: (t) => this.timers.clear(t),
-    });
+    };
+    return protocolOf(handshake) === 4
+      ? new PollingTransport(opts)
+      : new PollingTransportV3(opts, v3SupportsBinary(handshake));
   }
 
   /** closeCount when a WebSocket handshake was accepted (checked when it opens). */
@@ -487,7 +493,7 @@ export class EngineServer extends EventEmitter {
     }
     debug("handshaking client %s on %s", id, transport.name);
     this.initialSid.set(req, id);
-    const socket = new Socket(id, this, transport, req);
+    const socket = new Socket(id, this, transport, req, protocolOf(req));
     this.clients.set(id, socket);
     this.emit("connection", socket);
     return socket;

@@ -14,6 +14,7 @@ import { EventEmitter } from "node:events";
 import createDebug from "debug";
 import { isBinary, Packet, PacketOptions, PacketType, RawData, toBuffer } from "../parser/engine-io";
 import type { ResolvedOptions, TransportName } from "./options";
+import type { EngineProtocol } from "./protocol";
 import type { EngineRequest } from "./request";
 import type { TimerRegistry } from "./timers";
 import type { FlushQueue } from "./flush-queue";
@@ -67,6 +68,9 @@ export interface SessionConsumer {
 
 const UPGRADE_CHECK_MS = 100;
 
+/** Longest delay node's timers take (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * A WebSocket write batch is handed over at once from this size: uWS's cork buffer is
  * 16 KiB, so a bigger batch gains nothing from waiting.
@@ -87,7 +91,8 @@ function packetOptions(options: SendOptions | undefined): PacketOptions {
 
 export class Socket extends EventEmitter implements TransportOwner {
   readonly id: string;
-  readonly protocol = 4;
+  /** Engine.IO revision of the session: 4, or 3 for a Socket.IO v2 client (`allowEIO3`). */
+  readonly protocol: EngineProtocol;
   readonly request: EngineRequest;
   readonly remoteAddress: string;
   readyState: SocketState = "opening";
@@ -114,6 +119,7 @@ export class Socket extends EventEmitter implements TransportOwner {
     readonly server: SessionHost,
     transport: Transport,
     req: EngineRequest,
+    protocol: EngineProtocol = 4,
   ) {
     super();
     // No listener dictionary until a first listener: node's EventEmitter creates `_events`
@@ -122,6 +128,7 @@ export class Socket extends EventEmitter implements TransportOwner {
     // them as SessionConsumer): ~180 B per idle session.
     (this as unknown as { _events: unknown })._events = undefined;
     this.id = id;
+    this.protocol = protocol;
     this.request = req;
     this.remoteAddress = req.remoteAddress;
     this.setTransport(transport);
@@ -147,7 +154,14 @@ export class Socket extends EventEmitter implements TransportOwner {
     );
     if (this.opts.initialPacket !== undefined) this.sendPacket("message", this.opts.initialPacket);
     this.emit("open");
-    this.schedulePing();
+    if (this.protocol === 4) {
+      this.schedulePing();
+    } else {
+      // v3: the client pings and the server answers. No pong is awaited, so the one-time
+      // extension granted to a busy v4 client while its pong is due never applies.
+      this.hasRefreshedPingTimeout = true;
+      this.armClientPingTimeout();
+    }
   }
 
   /**
@@ -182,6 +196,15 @@ export class Socket extends EventEmitter implements TransportOwner {
     if (socket.readyState !== "closed") socket.onClose("ping timeout");
   }
 
+  /**
+   * v3: the session ends with "ping timeout" unless the client pings within pingInterval +
+   * pingTimeout (upstream's v3 deadline); each client ping restarts the count.
+   */
+  private armClientPingTimeout(): void {
+    const ms = Math.min(this.opts.pingInterval + this.opts.pingTimeout, MAX_TIMER_MS);
+    this.pingTimeoutTimer = this.server.timers.setTimeoutWith(Socket.pongMissed, ms, this);
+  }
+
   private resetPingTimeout(): void {
     // Sending the ping may itself have closed the session (buffer limit): arm nothing then.
     if (this.readyState === "closed") return;
@@ -204,9 +227,20 @@ export class Socket extends EventEmitter implements TransportOwner {
     switch (packet.type) {
       case "ping":
         // v4: only the server pings (probes travel on the upgrading transport).
-        this.onTransportError(new TransportError("invalid heartbeat direction"));
+        if (this.protocol === 4) {
+          this.onTransportError(new TransportError("invalid heartbeat direction"));
+          return;
+        }
+        this.pingTimeoutTimer?.refresh();
+        this.sendPacket("pong");
+        this.emit("heartbeat");
         return;
       case "pong":
+        // v3: the server never pings, so a pong answers nothing.
+        if (this.protocol === 3) {
+          this.onTransportError(new TransportError("invalid heartbeat direction"));
+          return;
+        }
         this.server.timers.clear(this.pingTimeoutTimer);
         this.pingTimeoutTimer = undefined;
         this.schedulePing();

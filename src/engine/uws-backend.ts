@@ -9,6 +9,8 @@ import type { EngineRequest } from "./request";
 import { snapshotUwsRequest } from "./request";
 import type { EngineServer } from "./server";
 import { UwsWebSocketTransport } from "./transports/uws-websocket";
+import { UwsWebSocketTransportV3 } from "./transports/uws-websocket-v3";
+import { protocolOf, v3SupportsBinary } from "./protocol";
 import { loadUws } from "./uws-loader";
 import { connectionHeader, endUws, notFoundUws } from "./uws-connection";
 import { inUwsScope, inUwsScopeWith, inWsHandler, UwsExchange } from "./uws-exchange";
@@ -101,7 +103,10 @@ export function attachUws(
       open: (ws) =>
         inWsHandler(() => {
           const data = ws.getUserData();
-          const transport = new UwsWebSocketTransport(wsOpts);
+          const transport =
+            protocolOf(data.req) === 4
+              ? new UwsWebSocketTransport(wsOpts)
+              : new UwsWebSocketTransportV3(wsOpts, v3SupportsBinary(data.req));
           data.transport = transport;
           transport.attach(ws as uWS.WebSocket<unknown>);
           if (!engine.onWebSocketOpen(data.req, transport, data.id)) {

@@ -3,6 +3,7 @@
 // checks (which decides which error a client sees) is in one place.
 import createDebug from "debug";
 import { EngineErrorCode } from "./errors";
+import { protocolOf } from "./protocol";
 import { randomId } from "./random-id";
 import type { ResolvedOptions, TransportName } from "./options";
 import type { EngineRequest } from "./request";
@@ -57,10 +58,12 @@ export function verifyRequest(
         context: { name: "TRANSPORT_MISMATCH", transport, previousTransport: client.transport.name },
       });
     }
-    if (req._query.EIO !== "4") {
+    // Every request of a session speaks the revision of its handshake (its codec is fixed).
+    const protocol = protocolOf(req);
+    if (protocol !== client.protocol) {
       return cb({
         code: EngineErrorCode.BAD_REQUEST,
-        context: { name: "PROTOCOL_MISMATCH", protocol: req._query.EIO, previousProtocol: 4 },
+        context: { name: "PROTOCOL_MISMATCH", protocol, previousProtocol: client.protocol },
       });
     }
     return cb();
@@ -91,16 +94,18 @@ export function verifyRequest(
 
 /**
  * Protocol check and id generation for a new session (`generateId` may be async).
- * Calls back once with an error or the id.
+ * Calls back once with an error or the id. Revision 3 (anything but `EIO=4`, as upstream)
+ * is served only with `allowEIO3`.
  */
 export function prepareHandshake(
   gen: (req: EngineRequest) => string | Promise<string>,
+  allowEIO3: boolean,
   clients: ReadonlyMap<string, Socket>,
   req: EngineRequest,
   cb: HandshakeCallback,
 ): void {
-  if (req._query.EIO !== "4") {
-    const protocol = Number(req._query.EIO) || 3;
+  const protocol = protocolOf(req);
+  if (protocol === 3 && !allowEIO3) {
     return cb({ code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol } });
   }
   const fail = (error: unknown): void =>

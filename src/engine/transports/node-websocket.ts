@@ -15,7 +15,7 @@ export interface NodeWebSocketOptions {
   compressThreshold: number | false;
 }
 
-function toBuffer(data: WsRawData): Buffer {
+export function toBuffer(data: WsRawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
@@ -37,7 +37,7 @@ export class NodeWebSocketTransport extends Transport {
     ws.on("error", (err: Error) => this.onError("websocket error", err));
   }
 
-  private onFrame(data: WsRawData, isBinaryFrame: boolean): void {
+  protected onFrame(data: WsRawData, isBinaryFrame: boolean): void {
     let packet: Packet;
     try {
       packet = isBinaryFrame ? { type: "message", data: toBuffer(data) } : decodePacket(toBuffer(data).toString("utf8"));
@@ -57,7 +57,7 @@ export class NodeWebSocketTransport extends Transport {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.writable = false;
     for (const packet of packets) {
-      const data = encodePacket(packet, true);
+      const data = this.encodeFrame(packet);
       const threshold = this.opts.compressThreshold;
       const compress = threshold !== false && packet.options?.compress !== false && data.length >= threshold;
       this.pendingWrites++;
@@ -67,6 +67,11 @@ export class NodeWebSocketTransport extends Transport {
       debug("backpressure over limit (%d bytes)", this.ws.bufferedAmount);
       this.onOverflow();
     }
+  }
+
+  /** One packet as a WebSocket message (the v3 transport frames binary differently). */
+  protected encodeFrame(packet: Packet): string | Buffer {
+    return encodePacket(packet, true);
   }
 
   private onWritten(err: Error | undefined | null): void {

@@ -37,7 +37,10 @@ export class PollingTransport extends Transport {
   private shouldClose: (() => void) | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: PollingOptions) {
+  /** Whether POST bodies may be `application/octet-stream` (v3 binary payloads; v4 is text only). */
+  protected readonly acceptsBinaryBodies: boolean = false;
+
+  constructor(protected readonly opts: PollingOptions) {
     super();
   }
 
@@ -92,7 +95,8 @@ export class PollingTransport extends Transport {
       return;
     }
     // v4 polling is text only: binary travels as base64 records.
-    if (firstHeader(ex.req.headers, "content-type") === "application/octet-stream") {
+    const binaryBody = firstHeader(ex.req.headers, "content-type") === "application/octet-stream";
+    if (binaryBody && !this.acceptsBinaryBodies) {
       this.respondBadRequest(ex, 400, true);
       this.onError("invalid content");
       return;
@@ -116,18 +120,33 @@ export class PollingTransport extends Transport {
       const headers: ResponseHeaders = { "Content-Type": "text/html" };
       this.addHeaders(ex.req, headers);
       ex.respond(200, headers, "ok");
-      this.onData(result.body);
+      this.onData(result.body, binaryBody);
     });
   }
 
-  /** Decodes a POSTed payload (large ones natively, see payload-bytes.ts) and emits its packets in order. */
-  private onData(body: Buffer): void {
+  /** Decodes a POSTed payload (large ones natively, see payload-bytes.ts). */
+  protected decodeBody(body: Buffer, _binary: boolean): Packet[] {
+    return decodePayloadBytes(body, {
+      maxPayload: this.opts.maxHttpBufferSize,
+      maxPackets: this.opts.maxPacketsPerPayload,
+    });
+  }
+
+  /** Encodes a response payload. */
+  protected encodeBody(packets: Packet[]): string | Buffer {
+    return encodePayloadWire(packets);
+  }
+
+  /** Content-Type of an encoded response payload (v4: always text, even as a Buffer). */
+  protected contentTypeOf(_payload: string | Buffer): string {
+    return "text/plain; charset=UTF-8";
+  }
+
+  /** Decodes a POSTed payload and emits its packets in order. */
+  private onData(body: Buffer, binary: boolean): void {
     let packets: Packet[];
     try {
-      packets = decodePayloadBytes(body, {
-        maxPayload: this.opts.maxHttpBufferSize,
-        maxPackets: this.opts.maxPacketsPerPayload,
-      });
+      packets = this.decodeBody(body, binary);
     } catch (err) {
       debug("bad payload: %s", (err as EngineParseError).code);
       this.onError("parse error", err, true);
@@ -168,14 +187,14 @@ export class PollingTransport extends Transport {
       this.shouldClose = undefined;
       fn();
     }
-    const payload = encodePayloadWire(packets);
+    const payload = this.encodeBody(packets);
     const compressible = packets.some((p) => p.options?.compress !== false);
     this.write(ex, payload, compressible);
     this.onDrain();
   }
 
   private write(ex: HttpExchange, payload: string | Buffer, compressible: boolean): void {
-    const headers: ResponseHeaders = { "Content-Type": "text/plain; charset=UTF-8" };
+    const headers: ResponseHeaders = { "Content-Type": this.contentTypeOf(payload) };
     const hc = this.opts.httpCompression;
     // Cheapest test first: most responses are small (and then never compressed).
     const encoding =

@@ -43,7 +43,7 @@ export class UwsWebSocketTransport extends Transport {
   /** Buffered amount over budget when uWS tore the subscriptions down for a close. */
   private overBudgetAtClose = false;
 
-  constructor(private readonly opts: UwsWebSocketOptions) {
+  constructor(protected readonly opts: UwsWebSocketOptions) {
     super();
   }
 
@@ -125,7 +125,7 @@ export class UwsWebSocketTransport extends Transport {
   writeCorked(ws: uWS.WebSocket<unknown>, packets: Packet[]): boolean {
     const threshold = this.opts.compressThreshold;
     for (const packet of packets) {
-      const data = encodePacket(packet, true);
+      const data = this.encodeFrame(packet);
       const compress = threshold !== false && packet.options?.compress !== false && data.length >= threshold;
       const status = ws.send(data, typeof data !== "string", compress);
       if (status === SendStatus.BACKPRESSURE) {
@@ -137,6 +137,11 @@ export class UwsWebSocketTransport extends Transport {
       }
     }
     return false;
+  }
+
+  /** One packet as a WebSocket message (the v3 transport frames binary differently). */
+  protected encodeFrame(packet: Packet): string | Buffer {
+    return encodePacket(packet, true);
   }
 
   override get tracksTopics(): boolean {

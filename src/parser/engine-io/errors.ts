@@ -15,6 +15,8 @@ export const EngineParseErrorCode = {
   TOO_MANY_PACKETS: "TOO_MANY_PACKETS",
   /** The input is neither a string nor binary data. */
   INVALID_INPUT: "INVALID_INPUT",
+  /** An Engine.IO v3 payload whose length prefixes do not frame its records exactly. */
+  BAD_FRAMING: "BAD_FRAMING",
 } as const;
 
 export type EngineParseErrorCode = (typeof EngineParseErrorCode)[keyof typeof EngineParseErrorCode];
