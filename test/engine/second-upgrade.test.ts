@@ -82,7 +82,7 @@ function secondWebSocket(port: number, sid: string): Promise<unknown[]> {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
       ws.on("upgrade", (res) => log.push(["status", res.statusCode]));
       ws.on("unexpected-response", (_req, res) => {
-        log.push(["unexpected-response", res.statusCode]);
+        log.push(["unexpected-response", res.statusCode, res.headers.connection]);
         resolve(log);
       });
       ws.on("open", () => {
@@ -174,12 +174,17 @@ for (const kind of ["node", "uws"] as const) {
     }
   });
 
-  test(`a WebSocket naming an unknown session is still refused with 400 (${kind})`, async () => {
-    const srv = await start(kind);
-    try {
-      assert.deepEqual(await secondWebSocket(srv.port, "nope"), [["unexpected-response", 400]]);
-    } finally {
-      await srv.close();
+  test(`a WebSocket naming an unknown session is still refused with 400 and Connection: close, as upstream (${kind})`, async () => {
+    const seen: unknown[][] = [];
+    for (const k of ["upstream", kind] as const) {
+      const srv = await start(k);
+      try {
+        seen.push(await secondWebSocket(srv.port, "nope"));
+      } finally {
+        await srv.close();
+      }
     }
+    assert.deepEqual(seen[0], [["unexpected-response", 400, "close"]]);
+    assert.deepEqual(seen[1], seen[0]);
   });
 }
