@@ -150,15 +150,18 @@ function corsFor(
 
 /**
  * Registers the bundle route on a uWS App. Other URLs under `path` are yielded to the next
- * matching route (the engine's).
+ * matching route (the engine's). As upstream, a bundle URL is answered whatever the method
+ * (HEAD without a body; OPTIONS is a preflight when `cors` is on).
  */
 export function serveClientOnApp(app: uWS.TemplatedApp, path: string, cors: CorsOptions | false = false): void {
-  const handler = (method: string) => (res: uWS.HttpResponse, req: uWS.HttpRequest) => {
+  const handler = (res: uWS.HttpResponse, req: uWS.HttpRequest): void => {
     const filename = clientFileOf(req.getUrl(), path);
     if (!filename) {
       req.setYield(true);
       return;
     }
+    const m = req.getMethod();
+    const method = m === "get" ? "GET" : m.toUpperCase();
     // HttpRequest is only valid synchronously: read what we need now.
     const ifNoneMatch = req.getHeader("if-none-match");
     const encoding = pickEncoding(req.getHeader("accept-encoding"));
@@ -204,13 +207,14 @@ export function serveClientOnApp(app: uWS.TemplatedApp, path: string, cors: Cors
         res.writeHeader("Content-Type", file.contentType);
         res.writeHeader("ETag", clientEtag());
         if (encoding) res.writeHeader("Content-Encoding", encoding);
-        endUws(res, body(file, encoding), connection, false);
+        // HEAD: no body, and so `Content-Length: 0`. uWS 20.30's endWithoutBody(length)
+        // leaves the response unfinished (measured: the next request on the connection
+        // hangs, and returning from the handler aborts the process), so it is not used.
+        endUws(res, method === "HEAD" ? undefined : body(file, encoding), connection, false);
       });
     });
   };
-  app.get(path + "/*", handler("GET"));
-  // The preflight of a cross-origin fetch of the bundle (otherwise the engine's route).
-  if (cors) app.options(path + "/*", handler("OPTIONS"));
+  app.any(path + "/*", handler);
 }
 
 function statusLine(status: number): string {

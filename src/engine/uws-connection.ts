@@ -54,28 +54,32 @@ export function connectionHeader(headers: EngineHeaders): string | undefined {
 }
 
 /**
- * Ends a uWS response (inside a cork or a uWS callback, after status and headers).
- * `requestConnection` is the request's Connection header; `close` is true when hyperio
- * decides to close (for example a request body left unread). The connection closes when
- * either asks for it, and the response then says `Connection: close`.
+ * The `closeConnection` flag to end a uWS response with (inside a cork or a uWS callback,
+ * after status and headers). `requestConnection` is the request's Connection header;
+ * `close` is true when hyperio decides to close (for example a request body left unread).
+ * The connection closes when either asks for it, and the response then says
+ * `Connection: close` exactly once (written here when uWS would not write it).
  */
+function closeFlag(res: uWS.HttpResponse, requestConnection: string | undefined, close: boolean): boolean {
+  if (!requestConnection) return close;
+  if (uwsMarkedClose(requestConnection)) {
+    // uWS closes, and writes no header of its own: say it here.
+    res.writeHeader("Connection", "close");
+    return true;
+  }
+  // With `true` uWS writes `Connection: close` itself.
+  return close || connectionCloseRequested(requestConnection);
+}
+
+/** Ends a uWS response with `body`, closing the connection as `closeFlag` decides. */
 export function endUws(
   res: uWS.HttpResponse,
   body: uWS.RecognizedString | undefined,
   requestConnection: string | undefined,
   close: boolean,
 ): void {
-  if (requestConnection) {
-    if (uwsMarkedClose(requestConnection)) {
-      // uWS closes, and writes no header of its own: say it here.
-      res.writeHeader("Connection", "close");
-      res.end(body ?? "", true);
-      return;
-    }
-    if (!close) close = connectionCloseRequested(requestConnection);
-  }
-  // With `true` uWS writes `Connection: close` itself.
-  res.end(body ?? "", close);
+  const flag = closeFlag(res, requestConnection, close);
+  res.end(body ?? "", flag);
 }
 
 /**

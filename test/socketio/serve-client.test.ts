@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
-import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import { Agent as HttpAgent, createServer as createHttpServer, request as httpRequest } from "node:http";
 import { connected, httpGet, start, type Backend } from "./helpers";
 
 const clientPkg = require.resolve("socket.io-client/package.json");
@@ -174,3 +174,74 @@ test("client bundle encoding matches socket.io's for each Accept-Encoding (node 
   assert.deepEqual(results.node, results.upstream, "node backend");
   assert.deepEqual(results.uws, results.upstream, "uWS backend");
 });
+
+/** Status, type and body size of a bundle request with `method`, on a fresh connection. */
+function methodView(port: number, method: string): Promise<{ status: number; type: unknown; bodyBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, method, path: "/socket.io/socket.io.js", agent: false }, (res) => {
+      let bodyBytes = 0;
+      res.on("data", (c: Buffer) => (bodyBytes += c.length));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: res.headers["content-type"], bodyBytes }));
+    });
+    req.on("error", reject);
+    req.end(method === "POST" ? "x" : undefined);
+  });
+}
+
+test("client bundle answers HEAD, POST and OPTIONS (no cors) as socket.io does (node and uWS backends)", async () => {
+  const { Server: UpstreamServer } = await import("socket.io");
+  const methods = ["GET", "HEAD", "POST", "OPTIONS"];
+  const results: Record<string, unknown[]> = {};
+  for (const kind of ["upstream", "node", "uws"] as const) {
+    const out: unknown[] = [];
+    if (kind === "upstream") {
+      const httpServer = createHttpServer();
+      const io = new UpstreamServer(httpServer);
+      await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
+      try {
+        for (const m of methods) out.push(await methodView((httpServer.address() as { port: number }).port, m));
+      } finally {
+        await io.close();
+      }
+    } else {
+      const h = await start(kind);
+      try {
+        for (const m of methods) out.push(await methodView(h.port, m));
+      } finally {
+        await h.cleanup();
+      }
+    }
+    results[kind] = out;
+  }
+  assert.equal((results.upstream[1] as { status: number }).status, 200);
+  assert.deepEqual(results.node, results.upstream, "node backend");
+  assert.deepEqual(results.uws, results.upstream, "uWS backend");
+});
+
+for (const backend of ["uws", "node"] as Backend[]) {
+  test(`a HEAD of the bundle leaves a keep-alive connection usable (${backend})`, async () => {
+    const h = await start(backend);
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const send = (method: string) =>
+        new Promise<{ reused: boolean; status: number; body: Buffer }>((resolve, reject) => {
+          const req = httpRequest({ host: "127.0.0.1", port: h.port, method, path: "/socket.io/socket.io.js", agent }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ reused: req.reusedSocket, status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      const head = await send("HEAD");
+      assert.equal(head.status, 200);
+      assert.equal(head.body.length, 0);
+      const get = await send("GET");
+      assert.equal(get.reused, true, "the GET went over the HEAD's connection");
+      assert.ok(get.body.equals(readFileSync(join(dist, "socket.io.js"))));
+    } finally {
+      agent.destroy();
+      await h.cleanup();
+    }
+  });
+}
