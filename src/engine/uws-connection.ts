@@ -12,6 +12,8 @@
 // - Otherwise `res.end(body, true)` writes `Connection: close` and closes once the response
 //   is sent; a `Connection: close` header written by hand is sent but not acted upon.
 // - Unread request bodies are skipped by Content-Length; the connection stays usable.
+// - Every response gets `Date`, `uWebSockets: 20` and `Content-Length` from uWS itself
+//   (a Content-Length written by hand would be a second one).
 // - HTTP/1.0 requests never reach a handler: uWS 20.30 parses only "HTTP/1.1" request
 //   lines, sends nothing and drops the connection at its idle timeout (~10 s). Nothing in
 //   JS can answer them; node:http (`new Server(httpServer)`) serves HTTP/1.0.
