@@ -390,10 +390,9 @@ export class EngineServer extends EventEmitter {
       const sid = req._query.sid;
       const headers: ResponseHeaders = {};
       if (sid) {
-        const client = this.clients.get(sid)!;
-        if (!(client.transport instanceof PollingTransport) || client.upgrading || client.upgraded) {
-          return reject(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADED", sid });
-        }
+        // A session that has upgraded already (or is upgrading, or began on a WebSocket) is
+        // not refused here: its WebSocket is accepted and closed at once (onWebSocketOpen),
+        // as upstream engine.io does, so the client sees a close rather than an HTTP 400.
         this.emit("headers", headers, req);
         return cb({ ok: true, id: undefined, headers });
       }
@@ -410,26 +409,29 @@ export class EngineServer extends EventEmitter {
 
   /**
    * @internal A WebSocket is open: start a session (`id` from verifyUpgrade) or offer it
-   * as the upgrade of an existing polling session.
+   * as the upgrade of an existing polling session. Returns false when the WebSocket is
+   * refused and still open: the backend then closes it as upstream engine.io does, with a
+   * close frame carrying no status code (the client sees 1005) and nothing sent before.
    */
-  onWebSocketOpen(req: EngineRequest, transport: Transport, id: string | undefined): void {
+  onWebSocketOpen(req: EngineRequest, transport: Transport, id: string | undefined): boolean {
     const sid = req._query.sid;
     if (!sid) {
       if (this.upgradeEpoch.get(req) !== this.closeCount) {
         debug("handshake on a WebSocket opened across engine.close()");
         transport.destroy();
-        return;
+        return true;
       }
       this.createSession(id!, req, transport);
-      return;
+      return true;
     }
     const client = this.clients.get(sid);
     if (!client || client.upgrading || client.upgraded || client.transport.name !== "polling") {
-      debug("upgrade for a closed or already upgraded session %s", sid);
-      transport.destroy();
-      return;
+      debug("second WebSocket for a closed, upgrading or upgraded session %s: closing it", sid);
+      transport.discard();
+      return false;
     }
     client.maybeUpgrade(transport);
+    return true;
   }
 
   private verify(req: EngineRequest, upgrade: boolean, cb: VerifyCallback): void {
