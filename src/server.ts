@@ -23,7 +23,6 @@ import type { EngineSocket } from "./engine-types";
 import { loadUws } from "./engine/uws-loader";
 import { notFoundUws } from "./engine/uws-connection";
 import { LegacyClient } from "./legacy-client";
-import { LegacyClient } from "./legacy-client";
 import { Namespace, type ServerReservedEventsMap } from "./namespace";
 import { ParentNamespace } from "./parent-namespace";
 import type { Encoder, Parser } from "./parser-types";

@@ -53,11 +53,6 @@ export interface ServerOptions {
    * code 5, "Unsupported protocol version").
    */
   allowEIO3?: boolean;
-  /**
-   * Whether Engine.IO v3 clients (Socket.IO v2) are served (default false: they get error
-   * code 5, "Unsupported protocol version").
-   */
-  allowEIO3?: boolean;
   /** Decides whether a handshake is accepted: call `fn(null, true)` to accept. */
   allowRequest?: AllowRequest;
   /** CORS for polling (see CorsOptions); false/undefined disables it. */
@@ -174,7 +169,6 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
     maxHttpBufferSize: int(opts, "maxHttpBufferSize", 1e6, 1, 2 ** 31 - 1),
     transports: [...transports],
     allowUpgrades: bool(opts, "allowUpgrades", true),
-    allowEIO3: bool(opts, "allowEIO3", false),
     allowEIO3: bool(opts, "allowEIO3", false),
     allowRequest: opts.allowRequest,
     cors: validateCors(opts.cors),

@@ -15,7 +15,6 @@ import createDebug from "debug";
 import { isBinary, Packet, PacketOptions, PacketType, RawData, toBuffer } from "../parser/engine-io";
 import type { ResolvedOptions, TransportName } from "./options";
 import type { EngineProtocol } from "./protocol";
-import type { EngineProtocol } from "./protocol";
 import type { EngineRequest } from "./request";
 import type { TimerRegistry } from "./timers";
 import type { FlushQueue } from "./flush-queue";
@@ -68,9 +67,6 @@ export interface SessionConsumer {
 }
 
 const UPGRADE_CHECK_MS = 100;
-
-/** Longest delay node's timers take (a longer one fires after 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Longest delay node's timers take (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -198,15 +194,6 @@ export class Socket extends EventEmitter implements TransportOwner {
   private static pongMissed(socket: Socket): void {
     socket.pingTimeoutTimer = undefined;
     if (socket.readyState !== "closed") socket.onClose("ping timeout");
-  }
-
-  /**
-   * v3: the session ends with "ping timeout" unless the client pings within pingInterval +
-   * pingTimeout (upstream's v3 deadline); each client ping restarts the count.
-   */
-  private armClientPingTimeout(): void {
-    const ms = Math.min(this.opts.pingInterval + this.opts.pingTimeout, MAX_TIMER_MS);
-    this.pingTimeoutTimer = this.server.timers.setTimeoutWith(Socket.pongMissed, ms, this);
   }
 
   /**

@@ -11,8 +11,6 @@ import type { EngineServer } from "./server";
 import { UwsWebSocketTransport } from "./transports/uws-websocket";
 import { UwsWebSocketTransportV3 } from "./transports/uws-websocket-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
-import { UwsWebSocketTransportV3 } from "./transports/uws-websocket-v3";
-import { protocolOf, v3SupportsBinary } from "./protocol";
 import { loadUws } from "./uws-loader";
 import { connectionHeader, endUws, notFoundUws } from "./uws-connection";
 import { inUwsScope, inUwsScopeWith, inWsHandler, UwsExchange } from "./uws-exchange";

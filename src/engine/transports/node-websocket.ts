@@ -15,7 +15,7 @@ export interface NodeWebSocketOptions {
   compressThreshold: number | false;
 }
 
-export export function toBuffer(data: WsRawData): Buffer {
+export function toBuffer(data: WsRawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
@@ -67,11 +67,6 @@ export class NodeWebSocketTransport extends Transport {
       debug("backpressure over limit (%d bytes)", this.ws.bufferedAmount);
       this.onOverflow();
     }
-  }
-
-  /** One packet as a WebSocket message (the v3 transport frames binary differently). */
-  protected encodeFrame(packet: Packet): string | Buffer {
-    return encodePacket(packet, true);
   }
 
   /** One packet as a WebSocket message (the v3 transport frames binary differently). */

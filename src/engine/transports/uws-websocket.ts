@@ -144,11 +144,6 @@ export class UwsWebSocketTransport extends Transport {
     return encodePacket(packet, true);
   }
 
-  /** One packet as a WebSocket message (the v3 transport frames binary differently). */
-  protected encodeFrame(packet: Packet): string | Buffer {
-    return encodePacket(packet, true);
-  }
-
   override get tracksTopics(): boolean {
     return true;
   }

@@ -17,8 +17,6 @@ export const EngineParseErrorCode = {
   INVALID_INPUT: "INVALID_INPUT",
   /** An Engine.IO v3 payload whose length prefixes do not frame its records exactly. */
   BAD_FRAMING: "BAD_FRAMING",
-  /** An Engine.IO v3 payload whose length prefixes do not frame its records exactly. */
-  BAD_FRAMING: "BAD_FRAMING",
 } as const;
 
 export type EngineParseErrorCode = (typeof EngineParseErrorCode)[keyof typeof EngineParseErrorCode];
