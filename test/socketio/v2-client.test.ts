@@ -161,6 +161,35 @@ parity("rooms and broadcasts", async (ctx) => {
   return { got, rooms: peers.map((p) => [...p.socket.rooms].filter((r: string) => r !== p.socket.id)) };
 });
 
+// On uWS a room broadcast is one publish for the WebSocket members, whose binary frames are
+// Engine.IO v4 frames: v2 members must still get theirs right (written one by one).
+parity("v2 and v4 clients in the same rooms get the same broadcasts", async (ctx) => {
+  const { io: ioV4 } = await import("socket.io-client");
+  const v2 = [await pair(ctx), await pair(ctx)];
+  const v4: Array<{ client: any; socket: any }> = [];
+  for (let i = 0; i < 2; i++) {
+    const conn = once<[any]>(ctx.io, "connection");
+    const client = ioV4(`http://127.0.0.1:${ctx.port}`, { forceNew: true, reconnection: false, transports: ["websocket"] });
+    const [socket] = await conn;
+    await once(client, "connect");
+    v4.push({ client, socket });
+  }
+  try {
+    const all = [...v2, ...v4];
+    const got: string[][] = all.map(() => []);
+    all.forEach((p, i) => p.client.on("news", (what: string, bin: Buffer | ArrayBuffer) => got[i].push(`${what}:${[...new Uint8Array(bin)]}`)));
+    for (const p of all) p.socket.join("room");
+    ctx.io.to("room").emit("news", "room", Buffer.from([1, 2]));
+    ctx.io.emit("news", "all", Buffer.from([3]));
+    v4[0].socket.broadcast.emit("news", "not-v4-0", Buffer.from([4]));
+    ctx.io.to("room").except(v2[0].socket.id).emit("news", "except-v2-0", Buffer.from([5]));
+    await sleep(150);
+    return got;
+  } finally {
+    for (const p of v4) p.client.disconnect();
+  }
+});
+
 parity("namespaces with a query string, middleware errors", async (ctx) => {
   const admin = ctx.io.of("/admin");
   admin.use((socket: any, next: any) => {
