@@ -13,6 +13,7 @@
 //
 // Debug output: DEBUG=hyperio:engine:*
 export { EngineServer, EngineServer as Server } from "./server";
+export { listen, attach } from "./standalone";
 export type { ConnectionError, ListenOptions } from "./server";
 export { Socket } from "./socket";
 export type { SocketState, CloseReason, SendData, SendOptions, SendCallback } from "./socket";

@@ -372,3 +372,59 @@ parity("engine.close(): every client sees its session end", async (srv) => {
   await tick(10);
   return { out, clientsCount: srv.engine.clientsCount };
 });
+
+test("engine parity: the module functions listen() and attach()", async () => {
+  const upstream = await import("engine.io");
+  const ours = await import("../../src/engine");
+  const observe = async (mod: any, how: "listen" | "attach"): Promise<unknown> => {
+    let engine: any;
+    let port: number;
+    let httpServer: import("node:http").Server | undefined;
+    if (how === "listen") {
+      let reported: unknown;
+      engine = mod.listen(0, { pingInterval: 1234 }, (p?: number) => (reported = p));
+      if (mod === upstream) {
+        await once(engine.httpServer, "listening");
+        port = engine.httpServer.address().port;
+      } else {
+        await waitUntil(() => reported !== undefined);
+        port = reported as number;
+      }
+    } else {
+      const http = await import("node:http");
+      httpServer = http.createServer();
+      engine = mod.attach(httpServer, { pingInterval: 1234, path: "/eio" });
+      httpServer.listen(0, "127.0.0.1");
+      await once(httpServer, "listening");
+      port = (httpServer.address() as { port: number }).port;
+    }
+    try {
+      const conn = once(engine, "connection");
+      const client = await openClient(`http://127.0.0.1:${port}`, { transports: ["websocket"], path: how === "attach" ? "/eio" : "/engine.io" });
+      const [socket] = (await conn) as [any];
+      const got = new Promise((r) => client.once("message", r));
+      socket.send("hello");
+      const out = { isServer: engine instanceof mod.Server, got: await got, pingInterval: (client as any)._pingInterval, clientsCount: engine.clientsCount };
+      client.close();
+      return out;
+    } finally {
+      engine.close();
+      if (httpServer) {
+        httpServer.closeAllConnections();
+        await new Promise((r) => httpServer!.close(r));
+      }
+      if (mod === upstream && how === "listen") await new Promise((r) => engine.httpServer.close(r));
+    }
+  };
+  for (const how of ["listen", "attach"] as const) {
+    assert.deepEqual(await observe(ours, how), await observe(upstream, how), how);
+  }
+});
+
+test("engine parity: every runtime export of engine.io exists in hyperio/engine", async () => {
+  const upstream = await import("engine.io");
+  const ours = await import("../../src/engine");
+  // docs/DIFFERENCES.md: no uServer (uWS is the default backend), no transports registry
+  const documented = new Set(["default", "__esModule", "uServer", "transports"]);
+  assert.deepEqual(Object.keys(upstream).filter((k) => !documented.has(k) && !(k in ours)), []);
+});
