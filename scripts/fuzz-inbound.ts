@@ -6,7 +6,8 @@
 // Inputs are mutations of valid traffic: wrong packet types, huge/negative/garbage
 // attachment counts, bad namespaces, bad ack ids, deep and odd JSON, placeholders out of
 // range, stray and missing attachments, truncated and malformed polling payloads (records,
-// base64), invalid UTF-8, wrong or foreign session ids, overlapping polls.
+// base64), invalid UTF-8, wrong or foreign session ids, overlapping polls, and damaged
+// WebSocket frames written straight on TCP (uWS parses frames in native code).
 //
 // Oracle, per case: after the fuzzed input the client sends a probe event. Either the
 // connection was closed / the request refused (the input was bad), or the probe is echoed
@@ -24,6 +25,8 @@ import {
   assertServes,
   http,
   rawWs,
+  tcpWebSocket,
+  wsFrame,
   startEcho,
   waitFor,
   type Backend,
@@ -163,6 +166,8 @@ interface FuzzCase {
   binaryBody: boolean;
   /** Polling only: how the payload is damaged (0 = not at all). */
   bodyDamage: number;
+  /** Polling only: two GETs at once (a client must never overlap its polls). */
+  overlappingPolls: boolean;
   /** Polling only: base64 records replaced by garbage. */
   badBase64: boolean;
 }
@@ -181,6 +186,7 @@ function drawCase(r: Rand, transport: "websocket" | "polling"): FuzzCase {
     binaryBody: !wellFormed && r() < 0.05,
     bodyDamage: wellFormed ? 0 : r() < 0.2 ? 1 + int(r, 3) : 0,
     badBase64: !wellFormed && r() < 0.2,
+    overlappingPolls: transport === "polling" && !wellFormed && r() < 0.05,
   };
 }
 
@@ -261,6 +267,7 @@ async function pollingCaseBody(server: EchoServer, c: FuzzCase, opened: (path: s
   const path = c.badSession === undefined ? own : `/socket.io/?EIO=4&transport=polling&sid=${c.badSession}`;
   const text = { "content-type": "text/plain;charset=UTF-8" };
   if (c.sendConnect) await http(server.port, "POST", own, "40", text);
+  if (c.overlappingPolls) return overlappingPolls(server, own);
   const body = pollingBody(c);
   const fuzz = await http(server.port, "POST", path, c.binaryBody ? Buffer.from(body, "latin1") : body, c.binaryBody ? { "content-type": "application/octet-stream" } : text);
   if (fuzz.status >= 400) return "refused";
@@ -277,6 +284,55 @@ async function pollingCaseBody(server: EchoServer, c: FuzzCase, opened: (path: s
   throw new Error("polling session open without answering the probe");
 }
 
+/** A frame-level case: one valid or damaged WebSocket frame (header bits, lengths, bytes). */
+function rawFrame(r: Rand): Buffer {
+  const payload = r() < 0.7 ? Buffer.from("4" + mutateText(r)) : Buffer.from(Array.from({ length: int(r, 300) }, () => int(r, 256)));
+  const opcode = r() < 0.8 ? pick(r, [1, 2, 0, 9, 10, 8]) : int(r, 16);
+  const frame = wsFrame(opcode, payload, { fin: r() < 0.8, rsv: r() < 0.1 ? int(r, 8) : 0, mask: r() < 0.95 });
+  switch (int(r, 6)) {
+    case 0: frame[int(r, Math.min(frame.length, 14))] ^= 1 << int(r, 8); return frame; // one bit flipped in the header area
+    case 1: return frame.subarray(0, int(r, frame.length)); // cut short
+    case 2: return Buffer.concat([frame, Buffer.from(Array.from({ length: int(r, 20) }, () => int(r, 256)))]); // trailing junk
+    default: return frame;
+  }
+}
+
+/**
+ * Frame-level traffic straight on TCP after a real upgrade: CONNECT, then damaged frames.
+ * There is no probe (the framing may be desynchronised on purpose): what must hold is no
+ * crash, the connection ending once the client goes, and the final health check.
+ */
+async function frameCase(server: EchoServer, r: Rand): Promise<Outcome> {
+  const conn = await tcpWebSocket(server.port);
+  try {
+    conn.sock.write(wsFrame(1, "40"));
+    const n = 1 + int(r, 4);
+    for (let i = 0; i < n; i++) conn.sock.write(rawFrame(r));
+    await new Promise((res) => setTimeout(res, 5));
+    return "refused";
+  } finally {
+    conn.sock.destroy();
+  }
+}
+
+/**
+ * Two GETs pending at once on one session, then the probe. Refusing the overlap (400 and
+ * the session closed, as upstream) or tolerating it (the probe still comes back) are both
+ * consistent; a session that answers neither is not.
+ */
+async function overlappingPolls(server: EchoServer, path: string): Promise<Outcome> {
+  const text = { "content-type": "text/plain;charset=UTF-8" };
+  await http(server.port, "GET", path, undefined, {}, 3000); // drains the CONNECT answer
+  const a = http(server.port, "GET", path, undefined, {}, 4000);
+  const b = http(server.port, "GET", path, undefined, {}, 4000);
+  await new Promise((r) => setTimeout(r, 20));
+  const probe = await http(server.port, "POST", path, PROBE, text);
+  const replies = await Promise.all([a, b]);
+  if (probe.status >= 400 || replies.some((x) => x.status >= 400 || x.body.split("\x1e").includes("1"))) return "refused";
+  if (replies.some((x) => x.body.split("\x1e").includes(PROBE_ECHO))) return "echoed";
+  throw new Error(`overlapping polls: neither refused nor answered (${JSON.stringify(replies)})`);
+}
+
 /** Runs the fuzz; throws on the first failing case (message names seed and case). */
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const log = opts.log ?? (() => {});
@@ -290,12 +346,19 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const end = Date.now() + opts.durationMs;
       let n = 0;
       while (Date.now() < end && (opts.maxCases === undefined || n < opts.maxCases)) {
-        const transport = r() < 0.6 ? "websocket" : "polling";
+        const roll = r();
+        const transport = roll < 0.6 ? "websocket" : "polling";
+        const frames = roll >= 0.9;
         const fuzzCase = drawCase(r, transport);
-        const label = `seed ${opts.seed}, ${backend}, case ${n} (${transport}) ${describe(fuzzCase)}`;
+        const label = `seed ${opts.seed}, ${backend}, case ${n} (${frames ? "frames" : transport}) ${frames ? "" : describe(fuzzCase)}`;
         let outcome: Outcome;
         try {
-          outcome = transport === "websocket" ? await wsCase(server, fuzzCase) : await pollingCase(server, fuzzCase);
+          if (frames) {
+            outcome = await frameCase(server, r);
+            fuzzCase.wellFormed = false;
+          } else {
+            outcome = transport === "websocket" ? await wsCase(server, fuzzCase) : await pollingCase(server, fuzzCase);
+          }
         } catch (err) {
           throw new Error(`${label}: ${(err as Error).message}`);
         }

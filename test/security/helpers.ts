@@ -159,6 +159,8 @@ export function http(
   path: string,
   body?: string | Buffer,
   headers: Record<string, string> = {},
+  /** Give up after this many ms: the reply is then status -1 (a long-poll left pending). */
+  timeoutMs?: number,
 ): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
@@ -168,6 +170,12 @@ export function http(
       res.on("error", reject);
     });
     req.on("error", reject);
+    if (timeoutMs !== undefined) {
+      req.setTimeout(timeoutMs, () => {
+        req.destroy();
+        resolve({ status: -1, headers: {}, body: "" });
+      });
+    }
     req.end(body);
   });
 }
