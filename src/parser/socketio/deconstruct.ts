@@ -73,16 +73,13 @@ function walkIterative(root: unknown, buffers: Binary[], rootFromToJSON: boolean
   while (tasks.length > 0) {
     const key = tasks.pop() as string | number;
     const container = tasks.pop() as Record<string | number, unknown>;
-    let fromToJSON = tasks.pop() as boolean;
+    const fromToJSON = tasks.pop() as boolean;
     let data = tasks.pop();
-    // toJSON results are copied in the same slot, as the recursive walk returns them.
-    for (;;) {
-      if (!data || typeof data !== "object" || Array.isArray(data) || isBinary(data) || data instanceof Date) break;
-      if (fromToJSON) break;
+    // A toJSON result is copied into the same slot (its own toJSON is not called), as the
+    // recursive walk returns walk(toJSON(), ..., true).
+    if (!fromToJSON && data && typeof data === "object" && !Array.isArray(data) && !isBinary(data) && !(data instanceof Date)) {
       const toJSON: unknown = (data as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON !== "function") break;
-      data = toJSON.call(data);
-      fromToJSON = true;
+      if (typeof toJSON === "function") data = toJSON.call(data);
     }
     if (!data || typeof data !== "object") {
       container[key] = data;
