@@ -345,6 +345,53 @@ parity(
   },
 );
 
+const upgradesSeen = async (srv: ParityEngine) => {
+  const conn = once(srv.engine, "connection");
+  const hs = await raw(srv.port, "/engine.io/?EIO=4&transport=polling");
+  const [socket] = (await conn) as [any];
+  // upstream's engine.upgrades() also lists webtransport, which hyperio does not serve
+  // (docs/DIFFERENCES.md); what clients are told and offered must be the same
+  const offered = (t: string) => srv.engine.upgrades(t).filter((u: string) => u !== "webtransport");
+  const out = { advertised: openPacket(hs.body).upgrades, available: socket.getAvailableUpgrades(), polling: offered("polling"), websocket: offered("websocket") };
+  // close with a GET pending: upstream would otherwise wait 30 s for the next poll
+  const pending = raw(srv.port, `/engine.io/?EIO=4&transport=polling&sid=${socket.id}`);
+  await tick(20);
+  socket.close();
+  await pending;
+  return out;
+};
+for (const [label, opts] of [
+  ["default", {}],
+  ["transports: [polling]", { transports: ["polling"] }],
+  ["allowUpgrades: false", { allowUpgrades: false }],
+] as const) {
+  parity(`upgrades advertised and available (${label})`, upgradesSeen, { opts });
+}
+
+parity("malformed polling payloads: status, body, close reason", async (srv) => {
+  const out: unknown[] = [];
+  // Not compared (deliberate, docs/DIFFERENCES.md): invalid base64 ("b***"), which upstream
+  // delivers as an empty Buffer, and a payload with one bad record ("4a\x1e"), whose good
+  // records upstream delivers before closing; hyperio refuses the whole payload.
+  for (const body of ["9", "\x1e", ""]) {
+    const conn = once(srv.engine, "connection");
+    const hs = await raw(srv.port, "/engine.io/?EIO=4&transport=polling");
+    const [socket] = (await conn) as [any];
+    const sid = String(openPacket(hs.body).sid);
+    const closed = new Promise((r) => socket.once("close", (reason: string) => r(reason)));
+    const got: unknown[] = [];
+    socket.on("message", (m: unknown) => got.push(m));
+    // a pending GET, so a close needs no 30 s wait for the next poll on upstream
+    const pending = raw(srv.port, `/engine.io/?EIO=4&transport=polling&sid=${sid}`);
+    const post = await raw(srv.port, `/engine.io/?EIO=4&transport=polling&sid=${sid}`, { method: "POST", body, headers: { "content-type": "text/plain;charset=UTF-8" } });
+    const reason = await Promise.race([closed, tick(300).then(() => "still open")]);
+    if (reason === "still open") socket.close();
+    const last = await pending;
+    out.push({ body, post: [post.status, post.body], reason, got, pending: [last.status, last.body] });
+  }
+  return out;
+});
+
 parity(
   "other paths on the engine's own server",
   async (srv) => {
