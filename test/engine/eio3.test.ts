@@ -211,10 +211,10 @@ test("v3 heartbeat: the client pings, the server answers; silence ends the sessi
       const alive = new WebSocket(`ws://127.0.0.1:${port}/engine.io/?EIO=3&transport=websocket`);
       const got = collect(alive);
       await once(alive, "open");
-      // Ten pings, 30 ms apart: several times the 40 + 40 ms deadline in all.
+      // Ten pings, 40 ms apart: twice the 100 + 100 ms deadline in all.
       for (let i = 0; i < 10; i++) {
         alive.send("2");
-        await tick(30);
+        await tick(40);
       }
       await waitUntil(() => got.filter((m) => m === "3").length === 10);
       const aliveOpen = alive.readyState === WebSocket.OPEN && closes.length === 0;
@@ -226,8 +226,38 @@ test("v3 heartbeat: the client pings, the server answers; silence ends the sessi
       await waitUntil(() => engine.clientsCount === 0);
       return { aliveOpen, pongs: got.filter((m) => m === "3").length, closes };
     },
-    { pingInterval: 40, pingTimeout: 40 },
+    { pingInterval: 100, pingTimeout: 100 },
   );
+});
+
+// Upstream drops the v3 ping timer when a session upgrades (docs/DIFFERENCES.md); hyperio
+// keeps it, so a v2 client gone silent on WebSocket is still detected.
+test("v3 heartbeat: the deadline still holds after an upgrade to WebSocket", async () => {
+  for (const start of [startUws, startNode]) {
+    const srv = await start({ allowEIO3: true, pingInterval: 150, pingTimeout: 150 });
+    try {
+      const reasons: string[] = [];
+      srv.engine.on("connection", (s) => s.on("close", (r: string) => reasons.push(r)));
+      const { sid } = await handshake(srv.port);
+      const pending = request(srv.port, "", sid);
+      const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/engine.io/?EIO=3&transport=websocket&sid=${sid}`);
+      const got = collect(ws);
+      await once(ws, "open");
+      ws.send("2probe");
+      await waitUntil(() => got.length >= 1);
+      await pending;
+      ws.send("5");
+      await waitUntil(() => srv.engine.clients.get(sid)?.transport.name === "websocket");
+      ws.send("2");
+      await waitUntil(() => got.includes("3"));
+      // Silent from now on.
+      await once(ws, "close");
+      assert.deepEqual(reasons, ["ping timeout"]);
+      await expectIdle(srv.engine);
+    } finally {
+      await srv.close();
+    }
+  }
 });
 
 test("bad v3 framing over HTTP closes the session with parse error, nothing left behind", async () => {

@@ -231,11 +231,11 @@ parity(
     let pongs = 0;
     client.on("pong", () => pongs++);
     socket.on("still-there", (ack: (v: string) => void) => ack("yes"));
-    await sleep(450);
+    await sleep(550);
     const answer = await new Promise((resolve) => client.emit("still-there", resolve));
     return { closes, connected: client.connected && socket.connected, pongedSeveral: pongs >= 2, answer };
   },
-  { pingInterval: 60, pingTimeout: 60 },
+  { pingInterval: 100, pingTimeout: 100 },
 );
 
 parity("disconnect reasons on both sides", async (ctx) => {
