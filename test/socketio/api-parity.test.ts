@@ -413,3 +413,47 @@ parity("RemoteSocket built from a socket's details", async (ctx) => {
     reason,
   };
 });
+
+parity("io.engine.generateId, io.engine.use and the headers events", async (ctx) => {
+  let n = 0;
+  ctx.io.engine.generateId = () => `custom-id-${++n}`;
+  const seen: string[] = [];
+  ctx.io.engine.use((req: any, _res: any, next: (err?: Error) => void) => {
+    seen.push(`mw ${req._query?.transport ?? "?"} ${typeof req.headers.host}`);
+    req.fromMiddleware = "yes";
+    next();
+  });
+  ctx.io.engine.on("initial_headers", (headers: Record<string, string>) => {
+    headers["x-initial"] = "1";
+  });
+  ctx.io.engine.on("headers", (headers: Record<string, string>) => {
+    headers["x-every"] = "1";
+  });
+  const { socket } = await connectedSocket(ctx);
+  return {
+    engineId: socket.conn.id,
+    clientId: socket.client.conn.id,
+    socketIdDiffers: socket.id !== socket.conn.id,
+    middlewareRan: seen.length > 0,
+    firstSeen: seen[0],
+    requestMark: socket.request.fromMiddleware,
+  };
+});
+
+parity("socket.data and handshake through fetchSockets and RemoteSocket", async (ctx) => {
+  ctx.io.use((socket: any, next: () => void) => {
+    socket.data = { user: "u1", roles: ["a"] };
+    next();
+  });
+  const { socket } = await connectedSocket(ctx, "/", { auth: { token: "t" } });
+  socket.join("r");
+  const [remote] = await ctx.io.in("r").fetchSockets();
+  return {
+    sameId: remote.id === socket.id,
+    data: remote.data,
+    auth: remote.handshake.auth,
+    rooms: [...remote.rooms].filter((r: string) => r !== socket.id),
+    handshakeKeys: Object.keys(remote.handshake).sort(),
+    isSocket: remote === socket,
+  };
+});
