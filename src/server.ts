@@ -57,6 +57,9 @@ import {
 
 const debug = createDebug("hyperio:server");
 
+/** http.Server events whose engine listeners close() removes (see engineListeners). */
+const DETACHED_EVENTS = ["upgrade", "close"];
+
 export type { ParentNspNameMatchFn, ServerOptions, TServerInstance };
 
 /**
@@ -114,6 +117,14 @@ export class Server<
    * engine, so they serve the next engine unchanged.
    */
   private engineClosed = false;
+  /**
+   * The "upgrade" and "close" listeners the engine added to the http.Server of attach(),
+   * removed by close(): attached again to the same server (a restart), a closed engine must
+   * not take upgrades too (with two upgrade listeners on one path, each upgrade would be
+   * handled twice; upstream throws there). Requests need nothing: the newest engine's
+   * handler sees them first.
+   */
+  private engineListeners: Array<[string, (...args: any[]) => void]> = [];
 
   /**
    * @param srv a port (uWS backend), an http.Server (node:http backend), or options
@@ -241,7 +252,11 @@ export class Server<
     if (!isHttpServer(srv)) throw new TypeError("hyperio: attach() needs an http.Server or a port number");
     const engineOpts = this.engineOptions(opts);
     debug("attaching to http server at %s", engineOpts.path);
+    const before = new Map(DETACHED_EVENTS.map((ev) => [ev, new Set(srv.listeners(ev))]));
     const engine = engineOnHttp(srv as HttpServer, engineOpts);
+    this.engineListeners = DETACHED_EVENTS.flatMap((ev) =>
+      srv.listeners(ev).filter((fn) => !before.get(ev)!.has(fn)).map((fn) => [ev, fn] as [string, (...args: any[]) => void]),
+    );
     if (this._serveClient) serveClientOnHttp(srv as HttpServer, this._path, clientCors(engineOpts.cors));
     this.httpServer = srv;
     this.bind(engine);
@@ -425,6 +440,8 @@ export class Server<
     // restart that did not wait for close()) belongs to the next run.
     const engine = this.engine;
     const httpServer = this.httpServer;
+    const engineListeners = this.engineListeners;
+    this.engineListeners = [];
     await Promise.allSettled(
       [...this._nsps.values()].map(async (nsp) => {
         for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
@@ -433,6 +450,7 @@ export class Server<
     );
     engine?.close();
     if (engine && engine === this.engine) this.engineClosed = true;
+    for (const [ev, fn] of engineListeners) (httpServer as HttpServer).removeListener(ev, fn);
     if (httpServer) {
       // A node http.Server or our UwsHttpServer: both call back with ERR_SERVER_NOT_RUNNING
       // when already closed, as upstream reports it.

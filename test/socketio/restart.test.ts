@@ -139,6 +139,33 @@ test("restart moves between backends: uWS, then node:http, then uWS again", asyn
   }
 });
 
+test("attach() to the same http.Server after close(): each run is served by the new engine alone", async () => {
+  // Upstream throws here (ws: "handleUpgrade() was called more than once with the same
+  // socket": the closed engine's upgrade listener still runs), so this is hyperio's alone.
+  const io = new HyperioServer();
+  setUp(io);
+  const httpServer = createServer((_req, res) => res.writeHead(404).end());
+  const upgradeListeners = httpServer.listeners("upgrade").length;
+  try {
+    const seen: unknown[] = [];
+    for (let run = 0; run < CYCLES; run++) {
+      io.attach(httpServer);
+      await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+      const port = (httpServer.address() as AddressInfo).port;
+      const main = client(port, "/", "websocket");
+      await once(main, "connect");
+      seen.push({ run, clients: io.engine.clientsCount, echoed: await main.timeout(2000).emitWithAck("echo", run) });
+      main.disconnect();
+      await sleep(20);
+      await io.close();
+    }
+    assert.deepEqual(seen, [0, 1, 2].map((run) => ({ run, clients: 1, echoed: { value: run, tag: "passed middleware" } })));
+    assert.equal(httpServer.listeners("upgrade").length, upgradeListeners, "close() leaves no engine upgrade listener behind");
+  } finally {
+    await io.close();
+  }
+});
+
 test("listen() while still serving is refused; after close() it is not", async () => {
   const io = new HyperioServer();
   try {
