@@ -260,6 +260,34 @@ test("v3 heartbeat: the deadline still holds after an upgrade to WebSocket", asy
   }
 });
 
+test("with allowEIO3, an upgrade in the other revision than its session's is refused", async () => {
+  for (const start of [startUws, startNode]) {
+    const srv = await start({ allowEIO3: true });
+    try {
+      const errors: unknown[] = [];
+      srv.engine.on("connection_error", (e) => errors.push(e.context));
+      for (const [session, upgrade] of [["EIO=3", "EIO=4"], ["EIO=4", "EIO=3"], ["EIO=4", ""]]) {
+        const res = await fetch(`${srv.url}/engine.io/?${session}&transport=polling`);
+        const text = await res.text();
+        const sid = /"sid":"([^"]+)"/.exec(text)![1];
+        const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/engine.io/?${upgrade}&transport=websocket&sid=${sid}`);
+        ws.on("error", () => {});
+        const [, reply] = (await once(ws, "unexpected-response")) as [unknown, { statusCode: number }];
+        assert.equal(reply.statusCode, 400, `${session} session, ${upgrade || "no EIO"} upgrade`);
+        ws.terminate();
+        assert.equal(srv.engine.clients.get(sid)?.transport.name, "polling", "the session keeps polling");
+      }
+      assert.deepEqual(errors, [
+        { name: "PROTOCOL_MISMATCH", protocol: 4, previousProtocol: 3 },
+        { name: "PROTOCOL_MISMATCH", protocol: 3, previousProtocol: 4 },
+        { name: "PROTOCOL_MISMATCH", protocol: 3, previousProtocol: 4 },
+      ]);
+    } finally {
+      await srv.close();
+    }
+  }
+});
+
 test("bad v3 framing over HTTP closes the session with parse error, nothing left behind", async () => {
   const bodies: Array<{ type?: string; body: string | Buffer }> = [
     { body: "5:4ab" },
