@@ -15,6 +15,14 @@ import { createServer, type AddressInfo } from "node:net";
 export const CHOSEN_PORT_ATTEMPTS = 5;
 
 /**
+ * Ports chosen by bindChosenPort and not yet bound. Its probe is asynchronous, so two
+ * listen(0) calls of this process could be handed the same free port, and uWS (SO_REUSEPORT
+ * on an explicit port) would let both bind it and split its connections: a port chosen for
+ * one is never handed to another until its bind is over.
+ */
+const pendingPorts = new Set<number>();
+
+/**
  * A port free right now on every interface, synchronously: a node listen on port 0
  * without a host binds at once, and its close releases the port at once (a listener
  * that accepted nothing leaves no TIME_WAIT). Throws when the OS has no port to give.
@@ -55,10 +63,14 @@ export async function bindChosenPort(port: number, host: string | undefined, bin
     } catch {
       break;
     }
+    if (pendingPorts.has(candidate)) continue;
+    pendingPorts.add(candidate);
     try {
       return await bind(candidate);
     } catch {
       // taken in between: try another
+    } finally {
+      pendingPorts.delete(candidate);
     }
   }
   return bind(0);
