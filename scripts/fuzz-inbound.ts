@@ -16,9 +16,10 @@
 // After the run: every session is gone once its client is, and a fresh official client
 // connects and echoes over both transports.
 //
-//   npx tsx scripts/fuzz-inbound.ts [--seed N] [--seconds S] [--backend uws|node|both]
+//   npx tsx scripts/fuzz-inbound.ts [--seed N] [--seconds S] [--cases N] [--backend uws|node|both]
 //
-// The seed is printed; the same seed replays the same inputs.
+// The seed is printed; the same seed draws the same inputs for each case number, so a
+// failure ("seed S, node, case 812") replays with --seed S --backend node --cases 813.
 import assert from "node:assert/strict";
 import { rng } from "../test/parser/socketio-random";
 import {
@@ -396,7 +397,8 @@ if (require.main === module) {
     console.error(`fuzz-inbound: CRASH with seed ${seed}:`, err);
     process.exit(1);
   });
-  runFuzz({ seed, durationMs: seconds * 1000, backends, log: (l) => console.log(l) }).then(
+  const cases = arg("cases") === undefined ? undefined : Number(arg("cases"));
+  runFuzz({ seed, durationMs: seconds * 1000, maxCases: cases, backends, log: (l) => console.log(l) }).then(
     () => process.exit(0),
     (err) => {
       console.error(`fuzz-inbound: FAILED: ${(err as Error).message}`);
