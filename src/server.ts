@@ -333,15 +333,13 @@ export class Server<
    */
   bind(engine: any): this {
     const defaultBefore = this._adapter ? undefined : this._adapterFor();
-    const restart = this.engineClosed;
     this.engine = engine;
     this.engineClosed = false;
     this.engine.on("connection", (conn: EngineSocket) => this.onconnection(conn));
     // The default adapter depends on the backend (UwsAdapter when the engine can publish).
-    // After close() the default adapters were closed too (their recovery session store
-    // stopped sweeping): a restart gives every namespace a fresh one. An adapter the user
-    // configured is kept, as upstream does.
-    if (defaultBefore && (restart || defaultBefore !== this._adapterFor())) {
+    // A restart on the same backend keeps the adapters, as upstream does: sessions persisted
+    // by close() ("server shutting down") are restored when their clients come back.
+    if (defaultBefore && defaultBefore !== this._adapterFor()) {
       for (const nsp of this._nsps.values()) nsp._initAdapter();
     }
     return this;

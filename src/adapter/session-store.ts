@@ -41,9 +41,14 @@ export class SessionStore {
   private packets: StoredPacket[] = [];
   private readonly seqByOffset = new Map<string, number>();
   private nextSeq = 0;
-  private readonly timer: NodeJS.Timeout;
+  /** The sweep; stopped by close() and armed again by the next write (a restarted server). */
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly maxDisconnectionDuration: number) {
+    this.arm();
+  }
+
+  private arm(): void {
     this.timer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.timer.unref();
   }
@@ -58,6 +63,7 @@ export class SessionStore {
 
   /** Stores a broadcast and returns its offset (which the caller appends to the packet data). */
   record(data: unknown[], opts: BroadcastOptions): string {
+    if (this.timer === undefined) this.arm();
     if (this.packets.length >= MAX_STORED_PACKETS) this.dropOldest(Math.ceil(MAX_STORED_PACKETS / 10));
     const seq = this.nextSeq++;
     const offset = PROCESS_TAG + seq.toString(36);
@@ -67,6 +73,7 @@ export class SessionStore {
   }
 
   persist(session: SessionToPersist): void {
+    if (this.timer === undefined) this.arm();
     this.sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
   }
 
@@ -88,8 +95,13 @@ export class SessionStore {
     return { ...persisted, missedPackets };
   }
 
+  /**
+   * Stops the sweep (io.close()). What is stored stays, as upstream's adapter keeps it, so
+   * a server that listens again still restores sessions; its next write re-arms the sweep.
+   */
   close(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   private sweep(): void {

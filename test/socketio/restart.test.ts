@@ -118,6 +118,51 @@ for (const backend of ["uws", "node"] as const) {
   });
 }
 
+/**
+ * Connection state recovery across a restart: close() persists each session ("server
+ * shutting down" is recoverable), a broadcast made while down is kept, and the client that
+ * reconnects by itself to the same port gets its session and that broadcast back.
+ */
+async function recoveryScenario(kind: Kind, backend: Backend): Promise<unknown> {
+  const opts = { connectionStateRecovery: { maxDisconnectionDuration: 10_000 } };
+  const io: AnyServer = kind === "upstream" ? new UpstreamServer(opts) : new HyperioServer(opts);
+  const recovered: boolean[] = [];
+  io.on("connection", (socket) => {
+    recovered.push(socket.recovered);
+    socket.join("room");
+  });
+  const port = await start(io, backend, 0);
+  const peer = ioc(`http://127.0.0.1:${port}`, { transports: ["websocket"], reconnectionDelay: 50, reconnectionDelayMax: 50 });
+  try {
+    const got: number[] = [];
+    peer.on("news", (n: number) => got.push(n));
+    await once(peer, "connect");
+    io.to("room").emit("news", 1);
+    await sleep(30);
+    const lost = once(peer, "disconnect");
+    await io.close();
+    await lost;
+    io.to("room").emit("news", 2); // nobody connected: kept for recovery
+    const back = once(peer, "connect");
+    await start(io, backend, port);
+    await back;
+    await sleep(30);
+    return { recovered, got, clientRecovered: peer.recovered };
+  } finally {
+    peer.disconnect();
+    await io.close();
+  }
+}
+
+for (const backend of ["uws", "node"] as const) {
+  test(`connection state recovery across close() and listen() (${backend}): as upstream`, async () => {
+    const upstream = await recoveryScenario("upstream", backend);
+    const hyperio = await recoveryScenario("hyperio", backend);
+    assert.deepEqual(hyperio, upstream);
+    assert.deepEqual(upstream, { recovered: [false, true], got: [1, 2], clientRecovered: true });
+  });
+}
+
 test("restart moves between backends: uWS, then node:http, then uWS again", async () => {
   const io = new HyperioServer();
   setUp(io);
