@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as upstream from "socket.io-parser";
 import { Decoder, Encoder, PacketType, hasBinary } from "../../src/parser/socketio";
 import type { Packet } from "../../src/parser/socketio";
-import { stringifyDeep } from "../../src/parser/socketio/stringify-deep";
+import { MAX_DEPTH, stringifyDeep } from "../../src/parser/socketio/stringify-deep";
 import { RandomData, rng } from "./socketio-random";
 
 const SEED = Number(process.env.SEED ?? 20261205);
@@ -85,4 +85,27 @@ test("stringifyDeep writes what JSON.stringify writes, replacer and toJSON inclu
   cyclic.self = { back: cyclic };
   assert.throws(() => stringifyDeep(cyclic, undefined), TypeError);
   assert.throws(() => stringifyDeep([1n], undefined), TypeError);
+});
+
+test("stringifyDeep: cycles deep in the data throw as JSON.stringify does; endless toJSON hits MAX_DEPTH", () => {
+  for (const [length, back] of [[5000, 0], [5000, 2999], [70_000, 65_537], [3, 1]] as const) {
+    const chain: unknown[][] = [[]];
+    for (let i = 1; i < length; i++) {
+      const next: unknown[] = [];
+      chain[i - 1]!.push(i % 3 === 0 ? { k: next } : next);
+      chain.push(next);
+    }
+    chain[length - 1]!.push(chain[back]);
+    assert.throws(() => stringifyDeep(chain[0], undefined), /circular structure/, `cycle of ${length} back to ${back}`);
+  }
+  // A cycle through a toJSON result is still a cycle.
+  const a: Record<string, unknown> = {};
+  a.x = { toJSON: () => [a] };
+  assert.throws(() => stringifyDeep(a, undefined), /circular structure/);
+  // Fresh objects forever: no cycle to find, the depth bound ends it.
+  const endless = { toJSON: () => [endless2()] };
+  function endless2(): unknown {
+    return { toJSON: () => [endless2()] };
+  }
+  assert.throws(() => stringifyDeep(endless, undefined), (err: unknown) => err instanceof RangeError && String(err).includes(String(MAX_DEPTH)));
 });
