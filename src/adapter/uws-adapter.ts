@@ -45,12 +45,26 @@
 // in-memory one (bench/broadcast-fanout.ts shows it, shape "io.to(all).except(80%)").
 //
 // Acknowledged broadcasts (broadcastWithAck) register an ack per recipient anyway, so they
-// take the in-memory path. `volatile`: polling recipients whose transport is not writable
-// are skipped as in memory; WebSocket subscribers are left to uWS, which skips a subscriber
-// over its backpressure limit (engine option) and reports it there.
+// take the in-memory path. So do volatile broadcasts: upstream drops a volatile packet for
+// each recipient whose transport has a write in flight (the second volatile broadcast of a
+// tick reaches nobody who got the first), a per-recipient decision that a publish cannot
+// make (uWS would deliver to every subscriber under its backpressure limit). Non-volatile
+// broadcasts pay one flag test for it.
+//
+// Large messages. uWS drops a publish for a subscriber already holding more than its
+// budget (maxBufferedBytes) and closes it, whatever that backlog is made of; the engine's
+// cap never counts the one largest message a session is writing (src/engine/socket.ts), so
+// a reader draining one message over the cap is not behind. Two cases would let uWS close
+// such a reader, so they are written to each recipient (where the engine applies its own
+// rule) instead of published: a broadcast larger than half the cap (published, it could
+// take a subscriber over budget by itself: the next publish would find it there), and any
+// broadcast while some uWS socket is over its budget (after a large direct send; a counter
+// kept by the transports, so the common case costs one read).
 import createDebug from "debug";
 import { Adapter, encodeBroadcast } from "./in-memory-adapter";
 import { withSessionRecovery } from "./session-aware-adapter";
+// The one engine internal read here: whether some uWS socket is over its budget (below).
+import { uwsSocketsOverBudget } from "../engine/transports/uws-websocket";
 import type { AdapterSocket, BroadcastOptions, PrivateSessionId, Room, Session, SessionToPersist, SocketId } from "./types";
 
 const debug = createDebug("hyperio:uws-adapter");
@@ -116,7 +130,9 @@ export class UwsAdapter extends Adapter {
     return topic;
   }
 
-  private get engine(): { publish?(t: string, d: string | Buffer, b: boolean): boolean; supportsPublish?: boolean } | undefined {
+  private get engine():
+    | { publish?(t: string, d: string | Buffer, b: boolean): boolean; supportsPublish?: boolean; opts?: { maxBufferedBytes?: number } }
+    | undefined {
     return this.nsp.server.engine;
   }
 
@@ -207,7 +223,7 @@ export class UwsAdapter extends Adapter {
 
   override broadcast(packet: any, opts: BroadcastOptions): void {
     const engine = this.engine;
-    if (!engine?.supportsPublish || typeof engine.publish !== "function") {
+    if (!engine?.supportsPublish || typeof engine.publish !== "function" || opts.flags?.volatile) {
       return super.broadcast(packet, opts);
     }
     const writeOpts = this.writeOptions(opts);
@@ -234,7 +250,10 @@ export class UwsAdapter extends Adapter {
     }
     if (!members) return; // no named room has members
 
-    const published = members.size >= MIN_PUBLISH_MEMBERS && this.publishExcluding(topicRoom, members, except, encoded);
+    const published =
+      members.size >= MIN_PUBLISH_MEMBERS &&
+      this.publishable(engine, encoded) &&
+      this.publishExcluding(topicRoom, members, except, encoded);
 
     const outgoing = this.nsp._outgoingListenerSockets as Set<AdapterSocket> | undefined;
     const write = (socket: AdapterSocket) => {
@@ -321,6 +340,19 @@ export class UwsAdapter extends Adapter {
     // Case 4: one write per recipient (by the caller).
     debug("%d of %d excluded: writing to each recipient", excluded.length, members.size);
     return false;
+  }
+
+  /** Whether uWS may carry this broadcast without closing a reader that drains (header). */
+  private publishable(engine: { opts?: { maxBufferedBytes?: number } }, encoded: Array<string | Buffer>): boolean {
+    if (uwsSocketsOverBudget() !== 0) return false;
+    const cap = engine.opts?.maxBufferedBytes;
+    if (cap === undefined) return true;
+    let bytes = 0;
+    for (let i = 0; i < encoded.length; i++) {
+      const chunk = encoded[i] as string | Buffer | ArrayBuffer;
+      bytes += typeof chunk === "string" ? chunk.length : chunk.byteLength;
+    }
+    return bytes <= cap / 2;
   }
 
   /** Whether a socket subscribes to a room topic besides the namespace topic. */

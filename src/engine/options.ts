@@ -68,8 +68,12 @@ export interface ServerOptions {
   /** Generates session ids; may return a Promise. */
   generateId?: (req: EngineRequest) => string | Promise<string>;
   /**
-   * hyperio: bytes a session may have waiting (polling buffer or WebSocket backpressure)
-   * before it is closed with "buffer limit exceeded" (default 4 MiB).
+   * hyperio: how far behind a reader may fall, in bytes (default 4 MiB). A session is
+   * closed with "buffer limit exceeded" when what it holds unsent (polling buffer or
+   * WebSocket backpressure), not counting its largest single message, exceeds this: one
+   * message of any size always gets through to a reader that keeps reading, and a reader
+   * that never reads costs at most this plus one message. Outgoing only, like upstream's
+   * `maxHttpBufferSize` is incoming only.
    */
   maxBufferedBytes?: number;
   /**

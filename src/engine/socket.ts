@@ -1,10 +1,22 @@
 // One Engine.IO session: heartbeat, write buffer, transport switch on upgrade, topics.
 //
 // Invariants:
-// - `writeBuffer` holds packets while the transport cannot take them (polling without a
-//   pending GET), its size capped by `maxBufferedBytes` ("buffer limit exceeded"), and on a
+// - `writeBuffer` holds packets while the transport cannot take them (`canSend` false:
+//   polling without a pending GET, a uWS socket holding more than the cap), and on a
 //   WebSocket until the end of the tick (under 16 KiB; see flush-queue.ts): a WebSocket
 //   session's writes go out once per tick, before any publish and before its close;
+// - the outgoing cap (`maxBufferedBytes`) bounds how far a reader may fall behind, never
+//   the size of a message: a session is closed with "buffer limit exceeded" only when the
+//   bytes it holds unsent (its writeBuffer plus what its transport has not written yet),
+//   not counting the largest single message among them, exceed the cap. Why the largest
+//   one is left out: a reader that keeps reading drains any one message, however large,
+//   so counting it would refuse traffic upstream delivers (a 4.7 MB emit over polling
+//   closed the session, and the reconnecting client got it again, forever); a reader that
+//   never reads is still closed, holding at most the cap plus one message. Checked when a
+//   packet joins a writeBuffer the transport cannot take now, and after each handover;
+// - while a write is queued for the end of the tick, `transport.writable` is false
+//   (holdForQueuedWrite): upstream's transport is not writable while a write is in flight,
+//   and volatile packets are dropped on exactly that;
 // - at any instant the session has exactly one active transport. Its topics live in the
 //   uWS socket while that transport is a uWS WebSocket (uWS keeps the list anyway), else in
 //   `ownTopics`, handed to the WebSocket in the same tick as an upgrade switch, so a
@@ -104,6 +116,8 @@ export class Socket extends EventEmitter implements TransportOwner {
 
   private writeBuffer: Packet[] = [];
   private writeBufferBytes = 0;
+  /** The largest packet in writeBuffer (see the outgoing cap in the header). */
+  private largestWaiting = 0;
   /** Callbacks of the packets in writeBuffer; undefined while none (most sends have none). */
   private packetsFn: SendCallback[] | undefined = undefined;
   private flushScheduled = false;
@@ -272,7 +286,9 @@ export class Socket extends EventEmitter implements TransportOwner {
 
   /** @internal */
   onTransportDrain(): void {
-    this.flush();
+    // A closing session hands over what it kept at once: its close waits for it (close()).
+    if (this.readyState === "closing" && this.transport.buffersInternally) this.flushNow();
+    else this.flush();
     this.emit("drain");
   }
 
@@ -360,6 +376,8 @@ export class Socket extends EventEmitter implements TransportOwner {
         this.clearTransport();
         this.setTransport(transport);
         transport.sid = this.id;
+        // A write queued on the old transport goes out on this one at the end of the tick.
+        if (this.flushScheduled) transport.holdForQueuedWrite();
         // Same tick as the switch: publishes from now on reach this session via the socket.
         const own = this.ownTopics;
         if (own !== undefined && transport.tracksTopics) {
@@ -435,21 +453,43 @@ export class Socket extends EventEmitter implements TransportOwner {
     }
     this.emit("packetCreate", packet);
     this.writeBuffer.push(packet);
-    this.writeBufferBytes += packet.data === undefined ? 1 : packet.data.length + 1;
+    const size = packet.data === undefined ? 1 : packet.data.length + 1;
+    this.writeBufferBytes += size;
+    if (size > this.largestWaiting) this.largestWaiting = size;
     if (typeof callback === "function") (this.packetsFn ??= []).push(callback);
-    if (this.transport.buffersInternally) {
+    const t = this.transport;
+    if (t.buffersInternally && t.canSend) {
       // WebSocket: batched per tick (see flush-queue.ts), but never holding more than one
-      // batch: past that it goes to the transport now, whose own limit then applies.
+      // batch: past that it goes to the transport now (still counted as a write queued for
+      // this tick, so `writable` stays false until the end of it, as upstream's would).
+      this.flush();
       if (this.writeBufferBytes >= WS_BATCH_BYTES) this.flushNow();
-      else this.flush();
       return;
     }
-    if (this.writeBufferBytes > this.opts.maxBufferedBytes) {
-      debug("session %s: write buffer over maxBufferedBytes", this.id);
-      this.onClose("buffer limit exceeded");
-      return;
-    }
+    if (this.overCap()) return;
     this.flush();
+  }
+
+  /**
+   * Applies the outgoing cap (see the header); closes the session and returns true when
+   * the reader fell behind.
+   */
+  private overCap(): boolean {
+    const t = this.transport;
+    const largest = this.largestWaiting > t.largestBuffered ? this.largestWaiting : t.largestBuffered;
+    if (this.writeBufferBytes + t.buffered - largest <= this.opts.maxBufferedBytes) return false;
+    debug("session %s: more than maxBufferedBytes behind", this.id);
+    this.onClose("buffer limit exceeded");
+    return true;
+  }
+
+  /**
+   * hyperio: bytes this session holds unsent: its own queue plus what its transport has
+   * accepted and not written yet (uWS or ws backpressure). What the outgoing cap bounds.
+   */
+  get bufferedBytes(): number {
+    if (this.readyState === "closed") return 0;
+    return this.writeBufferBytes + this.transport.bufferedAmount();
   }
 
   /**
@@ -459,9 +499,10 @@ export class Socket extends EventEmitter implements TransportOwner {
   private flush(): void {
     if (this.readyState === "closed" || this.writeBuffer.length === 0) return;
     const t = this.transport;
-    if (!t.writable && !t.buffersInternally) return;
+    if (!t.canSend) return;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    t.holdForQueuedWrite();
     (t.buffersInternally ? this.server.wsFlushQueue : this.server.pollingFlushQueue).add(this);
   }
 
@@ -469,20 +510,24 @@ export class Socket extends EventEmitter implements TransportOwner {
   flushQueued(): void {
     this.flushScheduled = false;
     this.flushNow();
+    this.transport.releaseQueuedWrite();
   }
 
   private flushNow(): void {
     const t = this.transport;
     if (this.readyState === "closed" || this.writeBuffer.length === 0) return;
-    if (!t.writable && !t.buffersInternally) return;
+    if (!t.canSend) return;
     const wbuf = this.writeBuffer;
     const fns = this.packetsFn;
     this.writeBuffer = [];
     this.writeBufferBytes = 0;
+    this.largestWaiting = 0;
     this.packetsFn = undefined;
     this.emit("flush", wbuf);
     this.server.emit("flush", this, wbuf);
     t.send(wbuf);
+    // How far behind the reader is now (the transport's own backlog; see the header).
+    if (t.buffered !== 0 && this.overCap()) return;
     if (fns !== undefined) for (const fn of fns) fn(t);
     this.emit("drain");
     this.server.emit("drain", this);
@@ -544,8 +589,19 @@ export class Socket extends EventEmitter implements TransportOwner {
     // A WebSocket takes what is queued for this tick right away, as it would have without
     // the batching, so the close goes out now and after it.
     if (this.transport.buffersInternally) this.flushNow();
-    if (this.writeBuffer.length) {
-      this.once("drain", () => this.closeTransport(false));
+    this.closeWhenDrained();
+  }
+
+  /**
+   * Closes the transport of a closing session once nothing is left to hand over: its
+   * writeBuffer, and what a WebSocket transport keeps back (a uWS socket draining one
+   * message over the cap; it reports a drain once it has handed that over).
+   */
+  private closeWhenDrained(): void {
+    if (this.readyState !== "closing") return;
+    const t = this.transport;
+    if (this.writeBuffer.length || (t.buffersInternally && !t.canSend)) {
+      this.once("drain", () => this.closeWhenDrained());
       return;
     }
     this.closeTransport(false);
@@ -570,6 +626,7 @@ export class Socket extends EventEmitter implements TransportOwner {
     process.nextTick(() => {
       this.writeBuffer = [];
       this.writeBufferBytes = 0;
+      this.largestWaiting = 0;
     });
     this.packetsFn = undefined;
     this.clearTransport();

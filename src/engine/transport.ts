@@ -37,14 +37,38 @@ export interface TransportOwner {
   /** What was sent has been handed over: the transport may take more. */
   onTransportDrain(): void;
   onTransportClose(): void;
-  /** More is buffered than the session allows (the session closes: "buffer limit exceeded"). */
+  /** The socket library refused a write (the session closes: "buffer limit exceeded"). */
   onTransportOverflow(): void;
 }
 
 export abstract class Transport {
   abstract readonly name: TransportName;
-  /** True when `send` would hand packets to the network right now (no backpressure). */
+  /**
+   * Upstream engine.io's meaning, which is what volatile packets are dropped on: true when
+   * a packet handed over now would be written at once, with no earlier write of this
+   * transport still in flight. A write is in flight from the moment the session queues one
+   * for the end of the tick (see holdForQueuedWrite) until the transport has handed it
+   * over: polling until the next GET, WebSocket until its backpressure has drained.
+   */
   writable = false;
+  /**
+   * True when `send` may be called now: polling while a GET is pending, a WebSocket while
+   * its socket library takes more without refusing it. The session holds its packets
+   * otherwise, until `onTransportReady` / `onTransportDrain`.
+   */
+  canSend = false;
+  /**
+   * Bytes this transport accepted and has not written yet, as last observed (a plain
+   * field, refreshed on each send and drain, so reading it costs no native call).
+   */
+  buffered = 0;
+  /**
+   * The largest message among those counted in `buffered` (reset once the transport is
+   * empty): the outgoing cap never counts the one message being written (see socket.ts).
+   */
+  largestBuffered = 0;
+  /** The session queued a write for the end of this tick (see `writable`). */
+  private writeQueued = false;
   readyState: TransportState = "open";
   /** Set during an upgrade: the transport is being replaced and may close without ceremony. */
   discarded = false;
@@ -60,8 +84,28 @@ export abstract class Transport {
    */
   abstract readonly buffersInternally: boolean;
 
-  /** Writes packets. For polling, only call while `writable`. */
+  /** Writes packets. Only call while `canSend`. */
   abstract send(packets: Packet[]): void;
+
+  /** No write of this transport in flight and `send` would write at once (see `writable`). */
+  protected abstract idle(): boolean;
+
+  /** Recomputes `writable` after the transport's own state changed. */
+  protected updateWritable(): void {
+    this.writable = !this.writeQueued && this.idle();
+  }
+
+  /** @internal The session queued packets for the end of this tick: a write is in flight. */
+  holdForQueuedWrite(): void {
+    this.writeQueued = true;
+    this.writable = false;
+  }
+
+  /** @internal The queued write was handed over (or dropped with the session). */
+  releaseQueuedWrite(): void {
+    this.writeQueued = false;
+    this.writable = this.idle();
+  }
 
   /** Bytes accepted by this transport but not yet handed to the kernel. */
   bufferedAmount(): number {
@@ -138,6 +182,7 @@ export abstract class Transport {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.writable = false;
+    this.canSend = false;
     this.owner?.onTransportClose();
   }
 }

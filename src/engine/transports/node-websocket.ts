@@ -1,8 +1,9 @@
 // WebSocket transport on a `ws` WebSocket (node:http backend).
 //
-// Invariant: `writable` is false from a send until `ws` reports the last frame written; the
-// session keeps handing packets over meanwhile (ws queues in order), and a queue above
-// `maxBufferedBytes` emits "overflow".
+// Invariants: `writable` is false from a send until `ws` reports the last frame written (as
+// upstream's transport); the session keeps handing packets over meanwhile (ws queues in
+// order and never refuses), and after each batch `buffered` / `largestBuffered` tell the
+// session how far behind its reader is (the session applies the outgoing cap, socket.ts).
 import createDebug from "debug";
 import type { WebSocket as WsSocket, RawData as WsRawData } from "ws";
 import { decodePacket, encodePacket, EngineParseError, Packet } from "../../parser/engine-io";
@@ -32,6 +33,7 @@ export class NodeWebSocketTransport extends Transport {
   ) {
     super();
     this.writable = true;
+    this.canSend = true;
     ws.on("message", (data: WsRawData, isBinaryFrame: boolean) => this.onFrame(data, isBinaryFrame));
     ws.once("close", () => this.onClose());
     ws.on("error", (err: Error) => this.onError("websocket error", err));
@@ -56,17 +58,21 @@ export class NodeWebSocketTransport extends Transport {
   send(packets: Packet[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.writable = false;
+    let largest = this.largestBuffered;
     for (const packet of packets) {
       const data = this.encodeFrame(packet);
       const threshold = this.opts.compressThreshold;
       const compress = threshold !== false && packet.options?.compress !== false && data.length >= threshold;
+      if (data.length > largest) largest = data.length;
       this.pendingWrites++;
       this.ws.send(data, { binary: typeof data !== "string", compress }, (err) => this.onWritten(err));
     }
-    if (this.ws.bufferedAmount > this.opts.maxBufferedBytes) {
-      debug("backpressure over limit (%d bytes)", this.ws.bufferedAmount);
-      this.onOverflow();
-    }
+    this.largestBuffered = largest;
+    this.buffered = this.ws.bufferedAmount;
+  }
+
+  protected idle(): boolean {
+    return this.pendingWrites === 0 && this.readyState === "open";
   }
 
   /** One packet as a WebSocket message (the v3 transport frames binary differently). */
@@ -80,8 +86,10 @@ export class NodeWebSocketTransport extends Transport {
       this.onError("write error", err);
       return;
     }
-    if (this.pendingWrites === 0 && this.readyState === "open" && !this.writable) {
-      this.writable = true;
+    if (this.pendingWrites === 0 && this.readyState === "open") {
+      this.buffered = 0;
+      this.largestBuffered = 0;
+      this.updateWritable();
       this.onDrain();
     }
   }

@@ -3,7 +3,9 @@
 // Invariants:
 // - at most one pending GET (`poll`) and one POST (`data`) per session; a second concurrent
 //   one is a protocol violation and closes the session;
-// - `writable` is true exactly while a GET is pending and nothing has been written to it;
+// - `canSend` is true exactly while a GET is pending and nothing has been written to it;
+//   `writable` (upstream's meaning, volatile packets) is that, minus the time between the
+//   session queueing a response for the end of the tick and writing it;
 // - a response is written at most once (HttpExchange.respond enforces it too).
 import createDebug from "debug";
 import { decodePayloadBytes, encodePayloadWire, EngineParseError, Packet } from "../../parser/engine-io";
@@ -76,10 +78,12 @@ export class PollingTransport extends Transport {
     ex.onAbort(() => {
       if (this.poll !== ex) return;
       this.poll = undefined;
+      this.canSend = false;
       this.writable = false;
       this.onError("poll connection closed prematurely");
     });
-    this.writable = true;
+    this.canSend = true;
+    this.updateWritable();
     this.onReady();
     // A close requested while no GET was pending rides on this one.
     if (this.writable && this.shouldClose) {
@@ -164,8 +168,9 @@ export class PollingTransport extends Transport {
   }
 
   override onClose(): void {
-    // Release a pending GET so the client is not left hanging.
-    if (this.writable && this.poll) this.send([{ type: "noop" }]);
+    // Release a pending GET so the client is not left hanging (even one a queued write had
+    // claimed: that write will not happen now).
+    if (this.poll) this.send([{ type: "noop" }]);
     this.opts.clearTimer(this.closeTimer);
     this.closeTimer = undefined;
     this.shouldClose = undefined;
@@ -179,6 +184,7 @@ export class PollingTransport extends Transport {
       return;
     }
     this.writable = false;
+    this.canSend = false;
     this.poll = undefined;
     if (this.shouldClose) {
       debug("appending close packet to payload");
@@ -191,6 +197,10 @@ export class PollingTransport extends Transport {
     const compressible = packets.some((p) => p.options?.compress !== false);
     this.write(ex, payload, compressible);
     this.onDrain();
+  }
+
+  protected idle(): boolean {
+    return this.poll !== undefined;
   }
 
   private write(ex: HttpExchange, payload: string | Buffer, compressible: boolean): void {
@@ -236,8 +246,8 @@ export class PollingTransport extends Transport {
       fn();
       this.onClose();
     };
-    if (this.writable) {
-      debug("transport writable - closing right away");
+    if (this.poll) {
+      debug("GET pending - closing right away");
       this.send([{ type: "close" }]);
       finish();
     } else if (this.discarded) {

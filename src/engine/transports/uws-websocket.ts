@@ -3,9 +3,16 @@
 // Invariants:
 // - `ws` is set from the uWS `open` handler until its `close` handler; no uWS call is made
 //   outside that window (uWS throws on a closed socket);
-// - every send status is checked: BACKPRESSURE clears `writable` until uWS reports `drain`;
-//   buffered bytes above `maxBufferedBytes`, or a DROPPED send, emit "overflow" (the session
-//   closes with "buffer limit exceeded");
+// - every send status is checked: BACKPRESSURE clears `writable` until uWS reports `drain`
+//   with nothing left buffered;
+// - uWS refuses (DROPPED) any send to a socket already holding more than maxBackpressure
+//   (= maxBufferedBytes, uws-backend.ts), however small, but accepts one of any size to a
+//   socket under it (measured: a 10 MB send to an empty socket is BACKPRESSURE, the next
+//   one DROPPED). So a send is never handed to uWS over budget: while the socket holds more
+//   than maxBufferedBytes (draining one large message) the rest of the batch is `held` here
+//   and `canSend` is false, until a drain brings it back under. `buffered` counts both;
+//   the session decides from it whether the reader fell behind (socket.ts). A DROPPED
+//   direct send thus cannot happen short of a bug; it would emit "overflow";
 // - a publish uWS dropped for this socket (over the same budget, see uws-backend.ts) makes
 //   uWS close the socket; a close found over budget emits "overflow" too, never a plain
 //   "close". So a message is only lost together with its session, which says why.
@@ -22,6 +29,19 @@ const debug = createDebug("hyperio:engine:uws-websocket");
  * become U+FFFD, exactly as Buffer#toString does (checked on 200k random frames).
  */
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * uWS sockets of this process holding more than their budget, i.e. draining one message
+ * larger than maxBufferedBytes. A publish reaching such a socket would be DROPPED (and the
+ * session closed) although its reader keeps reading: the uWS adapter writes broadcasts to
+ * each recipient instead while this is not 0 (src/adapter/uws-adapter.ts).
+ */
+let socketsOverBudget = 0;
+
+/** How many uWS sockets are over their budget now (see above). */
+export function uwsSocketsOverBudget(): number {
+  return socketsOverBudget;
+}
 
 /** uWS send() results. */
 export const SendStatus = { BACKPRESSURE: 0, SUCCESS: 1, DROPPED: 2 } as const;
@@ -42,6 +62,13 @@ export class UwsWebSocketTransport extends Transport {
   private unsubscribing = false;
   /** Buffered amount over budget when uWS tore the subscriptions down for a close. */
   private overBudgetAtClose = false;
+  /** The last send returned BACKPRESSURE and no drain has emptied the socket since. */
+  private backpressured = false;
+  /** Packets uWS would have refused (see header), written on drain; undefined while none. */
+  private held: Packet[] | undefined = undefined;
+  private heldBytes = 0;
+  /** Counted in socketsOverBudget. */
+  private overBudget = false;
 
   constructor(protected readonly opts: UwsWebSocketOptions) {
     super();
@@ -50,7 +77,8 @@ export class UwsWebSocketTransport extends Transport {
   /** Called from the uWS `open` handler. */
   attach(ws: uWS.WebSocket<unknown>): void {
     this.ws = ws;
-    this.writable = true;
+    this.canSend = true;
+    this.updateWritable();
   }
 
   /** Called from the uWS `message` handler; `message` is only valid during that call. */
@@ -70,13 +98,49 @@ export class UwsWebSocketTransport extends Transport {
   }
 
   /** Called from the uWS `drain` handler. */
+  private setOverBudget(over: boolean): void {
+    if (over === this.overBudget) return;
+    this.overBudget = over;
+    socketsOverBudget += over ? 1 : -1;
+  }
+
   onUwsDrain(): void {
     const ws = this.ws;
-    if (!ws || this.writable) return;
-    if (ws.getBufferedAmount() === 0) {
-      this.writable = true;
-      this.onDrain();
+    if (!ws) return;
+    let released = false;
+    const held = this.held;
+    if (held !== undefined) {
+      if (ws.getBufferedAmount() > this.opts.maxBufferedBytes) return;
+      this.held = undefined;
+      this.heldBytes = 0;
+      this.send(held);
+      if (this.held !== undefined || this.ws === undefined) return;
+      this.canSend = true;
+      released = true;
+    } else if (!this.backpressured) {
+      return;
     }
+    const amount = ws.getBufferedAmount();
+    this.buffered = amount;
+    if (this.overBudget && amount <= this.opts.maxBufferedBytes) this.setOverBudget(false);
+    if (amount === 0) {
+      this.largestBuffered = 0;
+      this.backpressured = false;
+      this.updateWritable();
+    } else if (!released) {
+      return;
+    }
+    // The session hands over what it kept meanwhile.
+    this.onDrain();
+  }
+
+  protected idle(): boolean {
+    return this.ws !== undefined && !this.backpressured && this.held === undefined;
+  }
+
+  override onClose(): void {
+    this.setOverBudget(false);
+    super.onClose();
   }
 
   /**
@@ -94,6 +158,7 @@ export class UwsWebSocketTransport extends Transport {
   /** Called from the uWS `close` handler: the socket is gone. */
   onUwsClose(): void {
     this.ws = undefined;
+    this.setOverBudget(false);
     if (this.overBudgetAtClose && this.readyState === "open") {
       debug("closed by uWS over the backpressure limit");
       this.writable = false;
@@ -103,39 +168,85 @@ export class UwsWebSocketTransport extends Transport {
   }
 
   override bufferedAmount(): number {
-    return this.ws ? this.ws.getBufferedAmount() : 0;
+    return (this.ws ? this.ws.getBufferedAmount() : 0) + this.heldBytes;
   }
 
   send(packets: Packet[]): void {
     const ws = this.ws;
     if (!ws) return;
+    if (this.held !== undefined) {
+      // Behind packets held earlier (the session only sends while canSend; kept for order).
+      this.hold(packets, 0);
+      return;
+    }
     corkTransport = this;
     corkWs = ws;
     corkPackets = packets;
     corkOverflow = false;
     ws.cork(sendCorked);
-    const overflow = corkOverflow;
-    if (overflow || ws.getBufferedAmount() > this.opts.maxBufferedBytes) {
-      debug("backpressure over limit (%d bytes)", ws.getBufferedAmount());
+    if (corkOverflow) {
+      debug("uWS dropped a send (%d bytes buffered)", ws.getBufferedAmount());
       this.onOverflow();
+      return;
     }
+    this.updateWritable();
+  }
+
+  /** Keeps packets[from..] until a drain (see header). */
+  private hold(packets: Packet[], from: number): void {
+    const held = (this.held ??= []);
+    const before = this.heldBytes;
+    let largest = this.largestBuffered;
+    for (let i = from; i < packets.length; i++) {
+      const packet = packets[i];
+      held.push(packet);
+      const n = packet.data === undefined ? 1 : packet.data.length + 1;
+      this.heldBytes += n;
+      if (n > largest) largest = n;
+    }
+    this.largestBuffered = largest;
+    this.buffered += this.heldBytes - before;
+    this.canSend = false;
+    this.setOverBudget(true);
+    this.writable = false;
   }
 
   /** @internal Writes packets inside a cork; true when uWS dropped one (the rest is not sent). */
   writeCorked(ws: uWS.WebSocket<unknown>, packets: Packet[]): boolean {
     const threshold = this.opts.compressThreshold;
-    for (const packet of packets) {
+    const cap = this.opts.maxBufferedBytes;
+    // Publishes may have added to the socket since we last looked: one read per batch.
+    let amount = ws.getBufferedAmount();
+    let largest = amount === 0 ? 0 : this.largestBuffered;
+    for (let i = 0; i < packets.length; i++) {
+      if (amount > cap) {
+        this.buffered = amount;
+        this.largestBuffered = largest;
+        this.hold(packets, i);
+        return false;
+      }
+      const packet = packets[i];
       const data = this.encodeFrame(packet);
       const compress = threshold !== false && packet.options?.compress !== false && data.length >= threshold;
       const status = ws.send(data, typeof data !== "string", compress);
-      if (status === SendStatus.BACKPRESSURE) {
+      if (status === SendStatus.SUCCESS) {
+        amount = 0;
+        largest = 0;
+      } else if (status === SendStatus.BACKPRESSURE) {
+        this.backpressured = true;
         this.writable = false;
-      } else if (status === SendStatus.DROPPED) {
+        if (data.length > largest) largest = data.length;
+        amount = ws.getBufferedAmount();
+      } else {
         this.dropped++;
         this.writable = false;
         return true;
       }
     }
+    this.buffered = amount;
+    this.largestBuffered = largest;
+    if (amount === 0) this.backpressured = false;
+    if (amount > cap) this.setOverBudget(true);
     return false;
   }
 
@@ -180,6 +291,7 @@ export class UwsWebSocketTransport extends Transport {
   protected doClose(fn: () => void): void {
     const ws = this.ws;
     this.ws = undefined;
+    this.setOverBudget(false);
     // The session learns first that this close is its own doing ("forced close"); end()
     // then runs the uWS close handler synchronously, which finds nothing left to do.
     fn();
