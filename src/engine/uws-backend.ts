@@ -90,13 +90,15 @@ export function attachUws(
       // runs our close handler (code 1006, no message) in the same or the next loop
       // iteration. The close is attributed in subscription/close below.
       //
-      // What can be lost, exactly: once a session's WebSocket holds more than
-      // maxBufferedBytes unsent bytes, every message after that to this socket (published
-      // or sent) is dropped, and the session closes with "buffer limit exceeded" (direct
-      // sends: synchronously in send(); publishes: when uWS reports the close, at the
-      // latest one loop iteration later). Until that close event the session may still
-      // look open, and what was buffered but not yet written is lost with the connection,
-      // as on any close. A session that stays open has lost nothing.
+      // uWS accepts one send of any size to a socket under the budget, so a socket may hold
+      // more while it drains one large message: the transport then keeps direct sends back
+      // instead of letting uWS drop them, and the uWS adapter writes broadcasts instead of
+      // publishing them (transports/uws-websocket.ts), so a reader that keeps reading is
+      // never closed. What can be lost, exactly: a publish (engine.publish) reaching a
+      // socket over its budget is dropped, and the session closes with "buffer limit
+      // exceeded" when uWS reports the close, at the latest one loop iteration later; until
+      // then it may still look open, and what was buffered but not yet written is lost with
+      // the connection, as on any close. A session that stays open has lost nothing.
       maxBackpressure: opts.maxBufferedBytes,
       closeOnBackpressureLimit: 1,
       upgrade: (res, req, context) => inWsHandler(() => onUpgrade(engine, res, req, context, encrypted)),
