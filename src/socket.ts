@@ -194,6 +194,11 @@ export class Socket<
       this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags: flags ?? {} });
     } else {
       this.notifyOutgoingListeners(packet);
+      // A volatile packet is dropped while a write is in flight (Client.writeToEngine), and
+      // a broadcast published this tick to this socket is one (the uWS adapter knows).
+      if (flags?.volatile === true && (this.adapter as { publishedTo?(id: string): boolean }).publishedTo?.(this.id)) {
+        return true;
+      }
       // `flags` is this emit's own object now (detached above): no copy needed.
       this.packet(packet, flags as (SocketFlags & Record<string, unknown>) | undefined);
     }

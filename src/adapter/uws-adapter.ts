@@ -49,7 +49,10 @@
 // each recipient whose transport has a write in flight (the second volatile broadcast of a
 // tick reaches nobody who got the first), a per-recipient decision that a publish cannot
 // make (uWS would deliver to every subscriber under its backpressure limit). Non-volatile
-// broadcasts pay one flag test for it.
+// broadcasts pay one flag test for it, and a publish records its recipients (the topic's
+// member set and the excluded ids, by reference) for the rest of the tick: a volatile
+// packet to one of them is dropped, as upstream's transport would still be writing the
+// broadcast to it.
 //
 // Large messages. uWS drops a publish for a subscriber already holding more than its
 // budget (maxBufferedBytes) and closes it, whatever that backlog is made of; the engine's
@@ -113,6 +116,13 @@ export class UwsAdapter extends Adapter {
   /** Sockets of this namespace not (yet) on a WebSocket transport: publish misses them. */
   private readonly polling = new Set<SocketId>();
   private readonly upgradeListeners = new Map<SocketId, () => void>();
+  /**
+   * The recipients of this tick's publishes (T's members minus the excluded), cleared by a
+   * microtask: each has a write in flight, as upstream's transport would after writing
+   * the broadcast to it, so a volatile packet to it is dropped (publishedTo).
+   */
+  private publishedThisTick: Array<{ members: Set<SocketId> | Map<SocketId, Set<Room>>; except: Set<SocketId> }> | undefined =
+    undefined;
 
   constructor(nsp: any) {
     super(nsp);
@@ -223,9 +233,10 @@ export class UwsAdapter extends Adapter {
 
   override broadcast(packet: any, opts: BroadcastOptions): void {
     const engine = this.engine;
-    if (!engine?.supportsPublish || typeof engine.publish !== "function" || opts.flags?.volatile) {
+    if (!engine?.supportsPublish || typeof engine.publish !== "function") {
       return super.broadcast(packet, opts);
     }
+    if (opts.flags?.volatile) return this.broadcastVolatile(packet, opts);
     const writeOpts = this.writeOptions(opts);
     packet.nsp = this.nsp.name;
     // Encoded once (encodeOnce when the codec has it): the polling recipients get `encoded`,
@@ -266,6 +277,7 @@ export class UwsAdapter extends Adapter {
       return;
     }
     debug("published %s to %s", packet.type, topicRoom ?? "<namespace>");
+    this.notePublished(members, except);
     // Sockets T reached through uWS still need their outgoing listeners.
     if (outgoing && outgoing.size) {
       for (const socket of outgoing) {
@@ -339,6 +351,38 @@ export class UwsAdapter extends Adapter {
     }
     // Case 4: one write per recipient (by the caller).
     debug("%d of %d excluded: writing to each recipient", excluded.length, members.size);
+    return false;
+  }
+
+  /** Volatile broadcasts: one write per recipient, skipping those a publish reached this tick. */
+  private broadcastVolatile(packet: any, opts: BroadcastOptions): void {
+    if (this.publishedThisTick === undefined) return super.broadcast(packet, opts);
+    const writeOpts = this.writeOptions(opts);
+    packet.nsp = this.nsp.name;
+    const encoded = encodeBroadcast(this.encoder, packet);
+    this.apply(opts, (socket) => {
+      socket.notifyOutgoingListeners?.(packet);
+      if (!this.publishedTo(socket.id)) socket.client.writeToEngine(encoded, writeOpts);
+    });
+  }
+
+  private notePublished(members: Set<SocketId> | Map<SocketId, Set<Room>>, except: Set<SocketId>): void {
+    let list = this.publishedThisTick;
+    if (list === undefined) {
+      list = this.publishedThisTick = [];
+      queueMicrotask(() => (this.publishedThisTick = undefined));
+    }
+    list.push({ members, except });
+  }
+
+  /**
+   * Whether a publish of this tick reached socket `id` (then it has a write in flight and
+   * a volatile packet to it is dropped, as upstream would).
+   */
+  publishedTo(id: SocketId): boolean {
+    const list = this.publishedThisTick;
+    if (list === undefined) return false;
+    for (const p of list) if (p.members.has(id) && !p.except.has(id) && this.onWebSocket(id)) return true;
     return false;
   }
 

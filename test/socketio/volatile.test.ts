@@ -131,6 +131,26 @@ for (const kind of ["text", "binary"] as const) {
     return await Promise.all(seen);
   });
 
+  parityTests(`volatile, ${kind}`, "after a regular broadcast in the same tick, volatile packets to its recipients are dropped", async (ctx) => {
+    let connections = 0;
+    ctx.io.on("connection", (socket: any) => {
+      // Two members in "first" (hyperio's uWS adapter publishes to rooms from two members).
+      socket.join(++connections <= 2 ? "first" : "second");
+      socket.on("go", () => {
+        ctx.io.to("first").emit("r", payload(kind, 1));
+        socket.volatile.emit("direct", payload(kind, 2));
+        ctx.io.volatile.emit("all", payload(kind, 3));
+        ctx.io.emit("done");
+      });
+    });
+    const a = await ready(ctx);
+    const b = await ready(ctx);
+    const c = await ready(ctx);
+    const seen = [a, b, c].map(recordUntilDone);
+    b.emit("go");
+    return await Promise.all(seen);
+  });
+
   parityTests(
     `volatile, ${kind}`,
     "volatile while the polling client has no pending GET is dropped, a regular emit waits",
