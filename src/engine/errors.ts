@@ -28,11 +28,18 @@ export function httpStatusFor(code: EngineErrorCode): number {
   return code === EngineErrorCode.FORBIDDEN ? 403 : 400;
 }
 
-/** JSON body for an error response; a context message (from allowRequest) overrides the default. */
+/**
+ * The message an error is reported with: a context message (allowRequest's own, when it gave
+ * a non-empty string) overrides the code's default. Refused WebSocket handshakes send it as
+ * the plain body; HTTP requests send it inside `errorBody`.
+ */
+export function errorMessage(code: EngineErrorCode, context?: { message?: unknown }): string {
+  return context && typeof context.message === "string" && context.message ? context.message : EngineErrorMessage[code];
+}
+
+/** JSON body for an error response to an HTTP (polling) request. */
 export function errorBody(code: EngineErrorCode, context?: { message?: unknown }): string {
-  const message =
-    context && typeof context.message === "string" && context.message ? context.message : EngineErrorMessage[code];
-  return JSON.stringify({ code, message });
+  return JSON.stringify({ code, message: errorMessage(code, context) });
 }
 
 /** Thrown by the Server constructor for an invalid option; `code` is always HYPERIO_INVALID_OPTION. */

@@ -10,7 +10,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import createDebug from "debug";
 import { WebSocketServer } from "ws";
-import { EngineErrorMessage, InvalidOptionError } from "./errors";
+import { EngineErrorCode, errorMessage, InvalidOptionError } from "./errors";
 import { snapshotNodeRequest } from "./request";
 import type { ResponseHeaders } from "./http-exchange";
 import { runMiddlewares, runWithCollector } from "./middleware";
@@ -92,11 +92,12 @@ export class NodeHandler {
     const verify = (extraHeaders: ResponseHeaders): void =>
       engine.verifyUpgrade(snap, (verdict) => {
         if (socket.destroyed) return;
-        if (!verdict.ok) return refuseUpgrade(socket, 400, EngineErrorMessage[verdict.code]);
+        // 400 and the plain message (allowRequest's own when it gave one), as upstream.
+        if (!verdict.ok) return refuseUpgrade(socket, 400, errorMessage(verdict.code, verdict.context));
         // Looked up now, not at the request: engine.close() may have replaced it meanwhile.
         const wss = this.ws;
         // Unreachable in practice: verification refuses the websocket transport without it.
-        if (!wss) return refuseUpgrade(socket, 400, EngineErrorMessage[0]);
+        if (!wss) return refuseUpgrade(socket, 400, errorMessage(EngineErrorCode.UNKNOWN_TRANSPORT));
         this.pendingHeaders.set(req, { ...extraHeaders, ...verdict.headers });
         wss.handleUpgrade(req, socket, headCopy, (ws) => {
           const wsOpts: NodeWebSocketOptions = {
@@ -117,7 +118,7 @@ export class NodeHandler {
       if (socket.destroyed) return;
       if (err) {
         engine.middlewareUpgradeError(snap, err);
-        refuseUpgrade(socket, 400, EngineErrorMessage[3]);
+        refuseUpgrade(socket, 400, errorMessage(EngineErrorCode.BAD_REQUEST));
       } else if (shim.ended) {
         refuseUpgrade(socket, shim.statusCode, shim.body ?? "");
       } else {

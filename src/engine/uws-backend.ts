@@ -2,7 +2,7 @@
 // WebSocket, plus `listen()` on a fresh app.
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
-import { EngineErrorCode, errorBody, httpStatusFor } from "./errors";
+import { EngineErrorCode, errorMessage } from "./errors";
 import type { ResponseHeaders } from "./http-exchange";
 import { runWithCollector } from "./middleware";
 import type { EngineRequest } from "./request";
@@ -12,7 +12,7 @@ import { UwsWebSocketTransport } from "./transports/uws-websocket";
 import { UwsWebSocketTransportV3 } from "./transports/uws-websocket-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
 import { loadUws } from "./uws-loader";
-import { connectionHeader, endUws, notFoundUws } from "./uws-connection";
+import { connectionHeader, endUws, notImplementedUws } from "./uws-connection";
 import { inUwsScope, inUwsScopeWith, inWsHandler, UwsExchange } from "./uws-exchange";
 import { STATUS_CODES } from "node:http";
 
@@ -150,8 +150,9 @@ export function listenUws(
   const { uws } = loadUws();
   const app = uws.App();
   const binding = attachUws(engine, app, engine.opts.path, {});
-  // We own this app: answer other paths instead of letting uWS drop the connection.
-  app.any("/*", notFoundUws);
+  // We own this app: answer other paths instead of letting uWS drop the connection, with
+  // what upstream engine.io's listen() server answers them (501 Not Implemented).
+  app.any("/*", notImplementedUws);
   return new Promise((resolve, reject) => {
     const onListen = (ls: uWS.us_listen_socket | false): void => {
       if (!ls) {
@@ -190,13 +191,23 @@ function refuseUpgrade(
   connection: string | undefined,
   status: number,
   body: string | Buffer,
-  json: boolean,
+  contentType: string | undefined,
 ): void {
   res.cork(() => {
     res.writeStatus(`${status} ${STATUS_CODES[status] ?? "Unknown"}`);
-    if (json) res.writeHeader("Content-Type", "application/json");
+    if (contentType) res.writeHeader("Content-Type", contentType);
     endUws(res, body, connection, true);
   });
+}
+
+/**
+ * Refuses an upgrade the engine turned down (verification or a middleware error) as
+ * upstream engine.io does on every backend: 400 whatever the code (403 is for polling only),
+ * the plain message as text/html (allowRequest's own message when it gave one), so clients
+ * see the same "Unexpected server response: 400".
+ */
+function refuseEngineUpgrade(res: uWS.HttpResponse, connection: string | undefined, code: EngineErrorCode, context?: { message?: unknown }): void {
+  refuseUpgrade(res, connection, 400, errorMessage(code, context), "text/html");
 }
 
 /**
@@ -222,7 +233,7 @@ function onUpgrade(
     engine.verifyUpgrade(snap, (verdict) => {
       if (aborted) return;
       if (!verdict.ok) {
-        refuseUpgrade(res, connectionHeader(snap.headers), httpStatusFor(verdict.code), errorBody(verdict.code, verdict.context), true);
+        refuseEngineUpgrade(res, connectionHeader(snap.headers), verdict.code, verdict.context);
         return;
       }
       res.cork(() => {
@@ -242,9 +253,9 @@ function onUpgrade(
     if (aborted) return;
     if (err) {
       engine.middlewareUpgradeError(snap, err);
-      refuseUpgrade(res, connectionHeader(snap.headers), 400, errorBody(EngineErrorCode.BAD_REQUEST), true);
+      refuseEngineUpgrade(res, connectionHeader(snap.headers), EngineErrorCode.BAD_REQUEST);
     } else if (shim.ended) {
-      refuseUpgrade(res, connectionHeader(snap.headers), shim.statusCode, shim.body ?? "", false);
+      refuseUpgrade(res, connectionHeader(snap.headers), shim.statusCode, shim.body ?? "", undefined);
     } else {
       verify(shim.headers);
     }

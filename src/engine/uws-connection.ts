@@ -1,5 +1,5 @@
 // Whether a uWS HTTP response ends its connection, decided in one place for every writer
-// (UwsExchange.respond, refused upgrades, the 404 routes, the client bundle routes).
+// (UwsExchange.respond, refused upgrades, the 404/501 routes, the client bundle routes).
 //
 // What the pinned uWS (20.30) does by itself, measured with raw sockets:
 // - A request whose Connection header is "close" (any case; uWS trims the value) is marked
@@ -92,4 +92,18 @@ export function notFoundUws(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
   const connection = req.getHeader("connection");
   res.writeStatus("404 Not Found");
   endUws(res, undefined, connection, false);
+}
+
+/**
+ * Answers a request no route took with 501 and the body "Not Implemented" (no Content-Type),
+ * honouring the request's Connection header: what upstream engine.io's `listen()` server
+ * answers, for the app `hyperio/engine`'s listen() creates. A HEAD gets no body: uWS would
+ * send one, and the client would read it as the start of the next response on the
+ * connection (endWithoutBody is not usable on uWS 20.30, see serve-client.ts).
+ */
+export function notImplementedUws(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
+  const connection = req.getHeader("connection");
+  const body = req.getMethod() === "head" ? undefined : "Not Implemented";
+  res.writeStatus("501 Not Implemented");
+  endUws(res, body, connection, false);
 }

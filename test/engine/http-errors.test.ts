@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { expectIdle, startUws } from "./helpers";
+import { request as httpRequest, Agent } from "node:http";
+import { expectIdle, startNode, startUws } from "./helpers";
 import type { ConnectionError } from "../../src/engine";
 
 const cases: Array<{ name: string; method?: string; query: string; status: number; code: number; message: string }> = [
@@ -73,29 +74,44 @@ test("allowRequest: 403 Forbidden with the given message, async decision", async
   await expectIdle(srv.engine);
 });
 
-test("WebSocket upgrade errors are refused with 400 and connection_error", async () => {
-  const srv = await startUws({ allowRequest: (_req, fn) => fn("nope", false) });
-  try {
-    const { WebSocket } = await import("ws");
-    const events: ConnectionError[] = [];
-    srv.engine.on("connection_error", (e: ConnectionError) => events.push(e));
-    for (const [query, code, status] of [
-      ["EIO=4&transport=websocket&sid=unknown", 1, 400],
-      ["EIO=3&transport=websocket", 4, 403],
-      ["EIO=4&transport=bogus", 0, 400],
-    ] as const) {
-      const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/engine.io/?${query}`);
-      ws.on("error", () => {});
-      const [, res] = (await once(ws, "unexpected-response")) as [unknown, { statusCode: number }];
-      assert.equal(res.statusCode, status, query);
-      ws.terminate();
-      assert.equal(events.pop()?.code, code, query);
+// Was 403 for an allowRequest refusal on uWS (with the polling JSON body): upstream engine.io
+// answers every refused upgrade with 400 and the plain message, on every backend.
+for (const [backend, start] of [
+  ["uWS", startUws],
+  ["node:http", startNode],
+] as const) {
+  test(`WebSocket upgrade errors (${backend}): 400, the plain message as text/html, Connection: close, connection_error`, async () => {
+    const srv = await start({ allowRequest: (_req, fn) => fn("nope", false) });
+    try {
+      const { WebSocket } = await import("ws");
+      const events: ConnectionError[] = [];
+      srv.engine.on("connection_error", (e: ConnectionError) => events.push(e));
+      for (const [query, code, message, body] of [
+        ["EIO=4&transport=websocket&sid=unknown", 1, "Session ID unknown", "Session ID unknown"],
+        // allowRequest's own message is the body; the event keeps the code's message
+        ["EIO=3&transport=websocket", 4, "Forbidden", "nope"],
+        ["EIO=4&transport=bogus", 0, "Transport unknown", "Transport unknown"],
+      ] as const) {
+        const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/engine.io/?${query}`);
+        ws.on("error", () => {});
+        const [, res] = (await once(ws, "unexpected-response")) as [unknown, import("node:http").IncomingMessage];
+        const chunks: Buffer[] = [];
+        for await (const c of res) chunks.push(c as Buffer);
+        assert.equal(res.statusCode, 400, query);
+        assert.equal(res.headers["content-type"], "text/html", query);
+        assert.equal(res.headers.connection, "close", query);
+        assert.equal(Buffer.concat(chunks).toString(), body, query);
+        ws.terminate();
+        const e = events.pop();
+        assert.equal(e?.code, code, query);
+        assert.equal(e?.message, message, query);
+      }
+      assert.equal(srv.engine.clientsCount, 0);
+    } finally {
+      await srv.close();
     }
-    assert.equal(srv.engine.clientsCount, 0);
-  } finally {
-    await srv.close();
-  }
-});
+  });
+}
 
 test("generateId: async ids are used; a throwing generator is a 400", async () => {
   let n = 0;
@@ -123,13 +139,40 @@ test("generateId: async ids are used; a throwing generator is a 400", async () =
   await expectIdle(srv.engine);
 });
 
-test("requests to other paths are not served by the engine", async () => {
+test("requests to other paths on listen()'s own server: 501 Not Implemented, as upstream engine.io", async () => {
   const srv = await startUws();
   try {
     const res = await fetch(`${srv.url}/elsewhere/?EIO=4&transport=polling`);
-    assert.notEqual(res.status, 200);
+    assert.equal(res.status, 501);
+    assert.equal(await res.text(), "Not Implemented");
+    assert.equal(res.headers.get("content-type"), null);
     assert.equal(srv.engine.clientsCount, 0);
   } finally {
+    await srv.close();
+  }
+});
+
+test("listen()'s own server: a HEAD to another path gets no body, and the connection serves the next request", async () => {
+  const srv = await startUws();
+  // one socket, kept alive: a body sent after the HEAD answer would be read as the start
+  // of the GET's response, which would then fail to parse
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (method: string) =>
+    new Promise<[number | undefined, string, unknown]>((resolve, reject) => {
+      const req = httpRequest(`${srv.url}/elsewhere`, { method, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve([res.statusCode, Buffer.concat(chunks).toString(), req.reusedSocket]));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  try {
+    assert.deepEqual(await send("HEAD"), [501, "", false]);
+    assert.deepEqual(await send("GET"), [501, "Not Implemented", true]);
+  } finally {
+    agent.destroy();
     await srv.close();
   }
 });

@@ -29,6 +29,8 @@ interface Target {
   path: string;
   /** Serves the client bundle (a Socket.IO server, not a bare engine). */
   bundle: boolean;
+  /** Status for other paths: 501 on engine listen()'s own server (as upstream engine.io), else 404. */
+  otherStatus?: number;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ async function startTarget(backend: Backend): Promise<Target> {
   if (backend === "engine-uws") {
     const engine = echoEngine();
     const port = await engine.listen(0, { host: "127.0.0.1" });
-    return { port, path: "/engine.io", bundle: false, close: async () => void engine.close() };
+    return { port, path: "/engine.io", bundle: false, otherStatus: 501, close: async () => void engine.close() };
   }
   // The application's own 404, with a length so HTTP/1.0 keep-alive can keep the connection.
   const httpServer = http.createServer((_req, res) => {
@@ -135,7 +137,7 @@ function steps(t: Target): Step[] {
       headers: { Origin: CORS.origin, "Access-Control-Request-Method": "POST" },
       status: 204,
     },
-    { name: "404", method: "GET", url: () => "/nowhere", status: 404 },
+    { name: "other path", method: "GET", url: () => "/nowhere", status: t.otherStatus ?? 404 },
     // A refused POST's body is not read: hyperio closes the connection (and says so).
     { name: "POST unknown sid", method: "POST", url: () => `${q}&sid=nope`, headers: TEXT, body: "4hello", status: 400, code: 1, serverCloses: true },
     { name: "handshake again", method: "GET", url: () => q, status: 200 },

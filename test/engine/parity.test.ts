@@ -201,7 +201,9 @@ function wsAttempt(port: number, path: string): Promise<unknown> {
     ws.on("unexpected-response", (_req, res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, type: res.headers["content-type"], body: Buffer.concat(chunks).toString() }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode, type: res.headers["content-type"], connection: res.headers.connection, body: Buffer.concat(chunks).toString() }),
+      );
     });
     ws.on("open", () => ws.once("close", () => resolve("opened, then closed by the server")));
     ws.on("error", () => resolve("error"));
@@ -209,20 +211,19 @@ function wsAttempt(port: number, path: string): Promise<unknown> {
 }
 
 parity(
-  "WebSocket handshakes refused: unknown sid, allowRequest",
+  "WebSocket handshakes refused: unknown sid, allowRequest, middleware error",
   async (srv) => {
     const errors: unknown[] = [];
     srv.engine.on("connection_error", (e: any) => errors.push({ code: e.code, message: e.message }));
+    srv.engine.use((req: { url: string }, _res: unknown, next: (err?: Error) => void) => next(req.url.includes("fail=1") ? new Error("middleware says no") : undefined));
     const unknownSid = await wsAttempt(srv.port, "/engine.io/?EIO=4&transport=websocket&sid=unknown");
     const refused = await wsAttempt(srv.port, "/engine.io/?EIO=4&transport=websocket&deny=1");
-    return { unknownSid, refused, errors };
+    const middleware = await wsAttempt(srv.port, "/engine.io/?EIO=4&transport=websocket&fail=1");
+    const accepted = await wsAttempt(srv.port, "/engine.io/?EIO=4&transport=websocket");
+    return { unknownSid, refused, middleware, accepted, errors };
   },
   {
     opts: { allowRequest: (req: { url: string }, cb: (err: string | null, ok: boolean) => void) => (req.url.includes("deny=1") ? cb("not you", false) : cb(null, true)) },
-    httpTodo:
-      "issue 9 item 7: refused upgrades (refuseUpgrade in src/engine/node-backend.ts, being reworked for the second WebSocket) say 'Forbidden' where upstream says allowRequest's own message",
-    uwsTodo:
-      "issue 9 item 7: refused upgrades (refuseUpgrade in src/engine/uws-backend.ts, being reworked for the second WebSocket) answer the JSON polling body as application/json, and 403 for allowRequest; upstream answers 400 with the plain message as text/html",
   },
 );
 
@@ -395,13 +396,15 @@ parity("malformed polling payloads: status, body, close reason", async (srv) => 
 parity(
   "other paths on the engine's own server",
   async (srv) => {
-    const other = await raw(srv.port, "/elsewhere");
-    return { status: other.status, body: other.body };
+    const answer = (r: Raw) => [r.status, r.body, visibleHeaders(r.headers)];
+    const get = await raw(srv.port, "/elsewhere");
+    const post = await raw(srv.port, "/elsewhere/?EIO=4&transport=polling", { method: "POST", body: "4hi" });
+    const head = await raw(srv.port, "/elsewhere", { method: "HEAD" });
+    const closing = await raw(srv.port, "/elsewhere", { headers: { Connection: "close" } });
+    return { get: answer(get), post: answer(post), head: answer(head), closing: [...answer(closing), closing.headers.connection] };
   },
   {
     creations: ["port"],
-    uwsTodo:
-      "issue 9 item 1: listen(0)'s catch-all route (notFoundUws, being reworked for Connection headers) answers 404 as socket.io's new Server(port) does; engine.io's listen() answers 501 Not Implemented",
   },
 );
 

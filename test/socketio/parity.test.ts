@@ -431,7 +431,6 @@ both("allowRequest refusal as the client sees it", allowRequestRefusal, { transp
 both("allowRequest refusal as the client sees it, WebSocket only", allowRequestRefusal, {
   transports: ["websocket"],
   opts: denyFlagged,
-  uwsTodo: "issue 9 item 7: refused upgrades (refuseUpgrade, src/engine/uws-backend.ts) answer 403 with the JSON polling body; upstream answers 400 with the plain message",
 });
 
 test("every runtime export of socket.io exists in hyperio", async () => {
