@@ -338,8 +338,11 @@ test("maxPacketsPerPayload and maxHttpBufferSize bound v3 payloads", async () =>
       body: binaryPayload([Buffer.alloc(200, 4)]),
     });
     assert.equal(big.status, 413);
+    // the session lives on after a 413, as upstream's (the official client closes it)
+    assert.equal(srv.engine.clients.get(sid)?.readyState, "open");
+    srv.engine.clients.get(sid)!.close(true);
     await waitUntil(() => !srv.engine.clients.has(sid));
-    assert.deepEqual(reasons, ["parse error", "transport error"]);
+    assert.deepEqual(reasons, ["parse error", "forced close"]);
     await expectIdle(srv.engine);
   } finally {
     await srv.close();

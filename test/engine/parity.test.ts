@@ -302,12 +302,6 @@ parity(
   { opts: { cookie: { name: "io", httpOnly: true, sameSite: "strict", path: "/", maxAge: 60 } } },
 );
 
-// The polling transport (src/engine/transports/polling.ts) ends the session when it refuses
-// an over-size POST, so the client sees its pending GET end ("transport close") before the
-// 413; upstream only answers 413 (the client closes on it: "transport error", 413).
-const OVERSIZE_POST_TODO =
-  "issue 9 item 6 (message size caps): an over-size polling POST ends the session at once (client: 'transport close'); upstream answers 413 only (client: 'transport error', 413)";
-
 parity(
   "a polling POST over maxHttpBufferSize, from the official client",
   async (srv) => {
@@ -321,8 +315,6 @@ parity(
   },
   {
     opts: { maxHttpBufferSize: 100, pingInterval: 100, pingTimeout: 100 },
-    httpTodo: OVERSIZE_POST_TODO,
-    uwsTodo: OVERSIZE_POST_TODO,
   },
 );
 

@@ -279,13 +279,9 @@ both("a client emit larger than maxHttpBufferSize", oversizeEmit, {
     "issue 9 item 6 (message size caps): uWS closes an over-size frame itself (maxPayloadLength): the server-side reason is 'transport close' where upstream says 'transport error'",
 });
 
-const OVERSIZE_POST_TODO =
-  "issue 9 item 6 (message size caps): an over-size polling POST ends the session at once (client: 'transport close'); upstream answers 413 only (client: 'transport error')";
 both("a client emit larger than maxHttpBufferSize, over polling", oversizeEmit, {
   opts: { maxHttpBufferSize: 1000, pingInterval: 200, pingTimeout: 200 },
   transports: ["polling"],
-  httpTodo: OVERSIZE_POST_TODO,
-  uwsTodo: OVERSIZE_POST_TODO,
 });
 
 both("the transport upgrade as the server sees it", async (ctx) => {

@@ -110,8 +110,9 @@ export class PollingTransport extends Transport {
       if (this.data === ex) this.data = undefined;
       if (!result.ok) {
         if (result.reason === "too_large") {
+          // Refused (guard: maxHttpBufferSize, never read past it), but the session lives
+          // on, as upstream's: the official client closes it itself on the 413.
           ex.respond(413, {}, undefined, true);
-          this.onError("payload too large");
         } else if (result.reason === "length_mismatch") {
           this.respondBadRequest(ex, 400, true);
           this.onError("content-length mismatch");
