@@ -126,12 +126,15 @@ export function attachUws(
       subscription: (ws, _topic, newCount, oldCount) => {
         if (newCount < oldCount) ws.getUserData().transport?.onUwsUnsubscribed();
       },
-      close: (ws) =>
+      // uWS cuts a connection over what the peer sent (a message over maxPayloadLength,
+      // invalid UTF-8, a bad frame) with code 1006 and a message saying why; a peer that
+      // went away, or a backpressure close, is 1006 with no message.
+      close: (ws, code, message) =>
         inWsHandler(() => {
           const data = ws.getUserData();
           const t = data.transport;
           data.transport = undefined;
-          t?.onUwsClose();
+          t?.onUwsClose(code === 1006 && message.byteLength > 0 ? Buffer.from(message).toString() : undefined);
         }),
     };
     for (const p of paths) app.ws<WsUserData>(p, behavior);

@@ -333,10 +333,22 @@ parity(
   },
   {
     opts: { maxHttpBufferSize: 100 },
-    uwsTodo:
-      "issue 9 item 6 (message size caps): uWS closes an over-size frame itself (maxPayloadLength) and the session reports 'transport close'; upstream's ws raises an error: 'transport error'",
   },
 );
+
+parity("a WebSocket text frame that is not UTF-8: the server-side close reason", async (srv) => {
+  const conn = once(srv.engine, "connection");
+  const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/engine.io/?EIO=4&transport=websocket`);
+  ws.on("error", () => {});
+  const [[socket]] = (await Promise.all([conn, once(ws, "open")])) as [[any], unknown];
+  const serverClosed = new Promise((r) => socket.once("close", (reason: string) => r(reason)));
+  const clientClosed = once(ws, "close");
+  // a message packet ("4") followed by bytes that are not UTF-8, sent as a text frame
+  ws.send(Buffer.from([0x34, 0xff, 0xfe]), { binary: false });
+  // not compared: the client's close code (1007 from ws; uWS cuts the connection: 1006)
+  await clientClosed;
+  return { server: await serverClosed, clientsCount: srv.engine.clientsCount };
+});
 
 const upgradesSeen = async (srv: ParityEngine) => {
   const conn = once(srv.engine, "connection");

@@ -275,8 +275,6 @@ const oversizeEmit = async (ctx: ParityCtx) => {
 both("a client emit larger than maxHttpBufferSize", oversizeEmit, {
   opts: { maxHttpBufferSize: 1000 },
   transports: ["websocket"],
-  uwsTodo:
-    "issue 9 item 6 (message size caps): uWS closes an over-size frame itself (maxPayloadLength): the server-side reason is 'transport close' where upstream says 'transport error'",
 });
 
 both("a client emit larger than maxHttpBufferSize, over polling", oversizeEmit, {

@@ -155,14 +155,21 @@ export class UwsWebSocketTransport extends Transport {
     this.overBudgetAtClose = ws.getBufferedAmount() > this.opts.maxBufferedBytes;
   }
 
-  /** Called from the uWS `close` handler: the socket is gone. */
-  onUwsClose(): void {
+  /**
+   * Called from the uWS `close` handler: the socket is gone. `refused` is uWS's message when
+   * uWS itself cut the connection over what the peer sent (a message over maxPayloadLength,
+   * invalid UTF-8, a bad frame): a transport error, as `ws` reports the same on node:http.
+   */
+  onUwsClose(refused?: string): void {
     this.ws = undefined;
     this.setOverBudget(false);
     if (this.overBudgetAtClose && this.readyState === "open") {
       debug("closed by uWS over the backpressure limit");
       this.writable = false;
       this.onOverflow();
+    } else if (refused !== undefined && this.readyState === "open") {
+      debug("closed by uWS: %s", refused);
+      this.onError("websocket error", new Error(refused));
     }
     this.onClose();
   }
