@@ -205,7 +205,14 @@ function wsAttempt(port: number, path: string): Promise<unknown> {
         resolve({ status: res.statusCode, type: res.headers["content-type"], connection: res.headers.connection, body: Buffer.concat(chunks).toString() }),
       );
     });
-    ws.on("open", () => ws.once("close", () => resolve("opened, then closed by the server")));
+    // An accepted handshake is seen by its first frame (the open packet), then closed here:
+    // waiting for the server to close it would wait out the heartbeat (45 s per server).
+    ws.on("open", () =>
+      ws.once("message", (data) => {
+        resolve(`opened, first frame "${String(data)[0]}"`);
+        ws.terminate();
+      }),
+    );
     ws.on("error", () => resolve("error"));
   });
 }

@@ -195,7 +195,10 @@ export async function connectedPolling(port: number): Promise<{ sid: string; pat
 
 /**
  * Writes `head` (an HTTP request head, and anything after it) on a bare TCP connection and
- * resolves with what the server answered before closing (or "" after `ms`).
+ * resolves with what the server answered: as soon as one whole response is in (a 101's
+ * head, or a head and its Content-Length of body), else what came before the server closed,
+ * or after `ms` (an accepted WebSocket is never closed by the server: waiting for that
+ * would wait out the heartbeat).
  */
 export function rawTcp(port: number, head: string | Buffer, ms = 2000): Promise<string> {
   return new Promise((resolve) => {
@@ -207,11 +210,23 @@ export function rawTcp(port: number, head: string | Buffer, ms = 2000): Promise<
       resolve(Buffer.concat(chunks).toString("latin1"));
     };
     const timer = setTimeout(done, ms);
-    sock.on("data", (c) => chunks.push(c));
+    sock.on("data", (c) => {
+      chunks.push(c);
+      if (wholeResponse(Buffer.concat(chunks).toString("latin1"))) done();
+    });
     sock.on("error", done);
     sock.on("close", done);
     sock.write(head);
   });
+}
+
+/** true when `text` holds a whole HTTP response: a 101's head, or a head and its body. */
+function wholeResponse(text: string): boolean {
+  const end = text.indexOf("\r\n\r\n");
+  if (end < 0) return false;
+  if (text.startsWith("HTTP/1.1 101")) return true;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+  return length !== null && text.length - (end + 4) >= Number(length[1]);
 }
 
 /**
