@@ -13,6 +13,7 @@ import type { Client } from "./client";
 import type { Server } from "./server";
 import { Socket } from "./socket";
 import type { ExtendedError } from "./socket-types";
+import { runChain, toError } from "./util/run-chain";
 import {
   StrictEventEmitter,
   type AllButLast,
@@ -130,25 +131,7 @@ export class Namespace<
   }
 
   private run(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, done: (err?: ExtendedError) => void): void {
-    const fns = this._fns.slice();
-    if (fns.length === 0) return done();
-    const step = (i: number): void => {
-      let called = false;
-      const next = (err?: ExtendedError) => {
-        if (called) return;
-        called = true;
-        if (err) return done(err);
-        if (i + 1 >= fns.length) return done();
-        step(i + 1);
-      };
-      try {
-        fns[i](socket, next);
-      } catch (err) {
-        debug("middleware threw: %s", err);
-        next(err instanceof Error ? err : new Error(String(err)));
-      }
-    };
-    step(0);
+    runChain<[Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>], ExtendedError>(this._fns, [socket], toError, done);
   }
 
   to(room: Room | Room[]): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {

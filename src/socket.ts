@@ -20,6 +20,7 @@ import type { EngineSocket } from "./engine-types";
 import type { Namespace } from "./namespace";
 import { PacketType, type Packet } from "./parser-types";
 import type { Server } from "./server";
+import { runChain, toError } from "./util/run-chain";
 import {
   RECOVERABLE_DISCONNECT_REASONS,
   RESERVED_EVENTS,
@@ -479,24 +480,7 @@ export class Socket<
   }
 
   private run(event: Event, done: (err?: Error) => void): void {
-    if (this.fns === undefined || this.fns.length === 0) return done();
-    const fns = this.fns.slice();
-    const step = (i: number): void => {
-      let called = false;
-      const next = (err?: Error) => {
-        if (called) return; // a middleware calling next twice must not run the chain twice
-        called = true;
-        if (err) return done(err);
-        if (i + 1 >= fns.length) return done();
-        step(i + 1);
-      };
-      try {
-        fns[i](event, next);
-      } catch (err) {
-        next(err instanceof Error ? err : new Error(String(err)));
-      }
-    };
-    step(0);
+    runChain<[Event], Error>(this.fns ?? [], [event], toError, done);
   }
 
   get disconnected(): boolean {

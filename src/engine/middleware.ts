@@ -3,6 +3,7 @@
 // (e.g. `io.engine.use(expressSession)`), on both backends.
 import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
+import { runChain } from "../util/run-chain";
 import type { ResponseHeaders } from "./http-exchange";
 
 export type NextFunction = (err?: unknown) => void;
@@ -11,31 +12,20 @@ export type NextFunction = (err?: unknown) => void;
 export type Middleware = (req: any, res: any, next: NextFunction) => void;
 
 /**
- * Runs `list` in order. `done(err)` is called once: with the first error (thrown, passed
- * to next, or a rejected promise), or without one after the last middleware.
+ * The engine's error for a middleware that threw or rejected: the value itself, or an Error
+ * when it is falsy (the backends test the error for truthiness).
+ */
+function engineMiddlewareError(thrown: unknown): unknown {
+  return thrown || new Error("middleware failed");
+}
+
+/**
+ * Runs `list` in order (src/util/run-chain.ts). `done(err)` is called once: with the first
+ * error (thrown, passed to next, or a rejected promise), or without one after the last
+ * middleware.
  */
 export function runMiddlewares(list: readonly Middleware[], req: unknown, res: unknown, done: (err?: unknown) => void): void {
-  let i = 0;
-  const step = (): void => {
-    if (i === list.length) return done();
-    const fn = list[i++];
-    let settled = false;
-    const next: NextFunction = (err) => {
-      if (settled) return;
-      settled = true;
-      if (err) done(err);
-      else step();
-    };
-    try {
-      const out = fn(req, res, next) as unknown;
-      if (out && typeof (out as Promise<unknown>).then === "function") {
-        (out as Promise<unknown>).then(undefined, (err: unknown) => next(err ?? new Error("middleware rejected")));
-      }
-    } catch (err) {
-      next(err ?? new Error("middleware threw"));
-    }
-  };
-  step();
+  runChain<[unknown, unknown], unknown>(list, [req, res], engineMiddlewareError, done);
 }
 
 /**
