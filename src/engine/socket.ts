@@ -101,7 +101,9 @@ function packetOptions(options: SendOptions | undefined): PacketOptions {
   return { ...options, compress: true };
 }
 
-export class Socket extends EventEmitter implements TransportOwner {
+// A Socket is the TransportOwner of its transport (`transport.owner = this` checks it); no
+// `implements` clause: the owner hooks are internal, stripped from the public .d.ts.
+export class Socket extends EventEmitter {
   readonly id: string;
   /** Engine.IO revision of the session: 4, or 3 for a Socket.IO v2 client (`allowEIO3`). */
   readonly protocol: EngineProtocol;
