@@ -209,8 +209,10 @@ export class UwsExchange implements HttpExchange {
           }
         }
         // A request asking to close gets `Connection: close` and a closed connection
-        // (uWS alone closes without saying so; see uws-connection.ts).
-        endUws(res, body, connectionHeader(this.req.headers), closeConnection);
+        // (uWS alone closes without saying so; see uws-connection.ts). A HEAD response
+        // carries no body: uWS would send it, and a kept-alive client would read it as the
+        // start of its next response.
+        endUws(res, this.req.method === "HEAD" ? undefined : body, connectionHeader(this.req.headers), closeConnection);
       });
     };
     if (mustDefer(this)) {

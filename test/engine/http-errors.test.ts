@@ -177,6 +177,36 @@ test("listen()'s own server: a HEAD to another path gets no body, and the connec
   }
 });
 
+for (const [name, start] of [
+  ["uWS", startUws],
+  ["node:http", startNode],
+] as const) {
+  test(`${name}: a HEAD on the engine path is answered without a body, and the connection serves the next request`, async () => {
+    const srv = await start();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string) =>
+      new Promise<[number | undefined, string, unknown]>((resolve, reject) => {
+        const req = httpRequest(`${srv.url}/engine.io/?EIO=4&transport=polling`, { method, agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve([res.statusCode, Buffer.concat(chunks).toString(), req.reusedSocket]));
+          res.on("error", reject);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    try {
+      // a handshake must be a GET: HEAD gets "Bad handshake method" (400), with no body
+      assert.deepEqual(await send("HEAD"), [400, "", false]);
+      const [status, body, reused] = await send("GET");
+      assert.deepEqual([status, body[0], reused], [200, "0", true]);
+    } finally {
+      agent.destroy();
+      await srv.close();
+    }
+  });
+}
+
 test("async allowRequest and async generateId on a WebSocket handshake", async () => {
   const srv = await startUws({
     allowRequest: (req, fn) => setTimeout(() => fn(null, req.headers["x-token"] === "ok"), 5),
