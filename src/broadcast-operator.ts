@@ -5,6 +5,7 @@
 import { ackPromise } from "./ack-promise";
 import createDebug from "debug";
 import type { AdapterLike, BroadcastFlags, Room, SocketId } from "./adapter/types";
+import { ackTimeout, invalidArgument, reservedEvent } from "./errors";
 import { PacketType } from "./parser-types";
 import { RESERVED_EVENTS, type Handshake } from "./socket-types";
 import type {
@@ -31,7 +32,7 @@ type Flags = BroadcastFlags & { expectSingleResponse?: boolean };
 export function checkTimeout(timeout: unknown): void {
   if (timeout === undefined) return;
   if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
-    throw new TypeError(`timeout: expected a non-negative number of ms, got ${String(timeout)}`);
+    throw invalidArgument("timeout", `expected a non-negative number of ms, got ${String(timeout)}`);
   }
 }
 
@@ -102,7 +103,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
    * `(err, responses)` once every recipient answered or the timeout elapsed.
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw reservedEvent(ev);
     const data: unknown[] = [ev, ...args];
     const packet: { type: PacketType; data: unknown[]; id?: number } = { type: PacketType.EVENT, data };
     const opts = { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
@@ -138,7 +139,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
       if (packet.id !== undefined) {
         for (const socket of this.adapter.nsp.sockets.values()) socket.acks.delete(packet.id);
       }
-      finish(new Error("operation has timed out"));
+      finish(ackTimeout());
     }, this.flags.timeout);
     const check = () => {
       if (!done && expectedServers === answeredServers && responses.length === expectedClients) finish(null);

@@ -9,6 +9,7 @@ import { ackPromise } from "./ack-promise";
 import createDebug from "debug";
 import type { AdapterLike, Room, SocketId } from "./adapter/types";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
+import { invalidOption, reservedEvent } from "./errors";
 import type { Client } from "./client";
 import type { Server } from "./server";
 import { Socket } from "./socket";
@@ -265,7 +266,7 @@ export class Namespace<
     ev: Ev,
     ...args: EventParams<DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>, Ev>
   ): boolean {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw reservedEvent(ev);
     this.adapter.serverSideEmit([ev, ...args]);
     return true;
   }
@@ -331,7 +332,7 @@ export class Namespace<
 /** Builds an adapter from a class or a factory function (both accepted by the option). */
 function instantiate(ctor: unknown, nsp: unknown): AdapterLike {
   const f = ctor as any;
-  if (typeof f !== "function") throw new TypeError("adapter: expected an adapter class or factory function");
+  if (typeof f !== "function") throw invalidOption("adapter", "expected an adapter class or factory function");
   // Classes (and old-style constructor functions) have a prototype; arrow factories do not.
   return f.prototype ? new f(nsp) : f(nsp);
 }

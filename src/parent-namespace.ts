@@ -6,6 +6,7 @@ import createDebug from "debug";
 import { Adapter } from "./adapter/in-memory-adapter";
 import type { BroadcastOptions } from "./adapter/types";
 import type { RemoteSocket } from "./broadcast-operator";
+import { notSupported } from "./errors";
 import { Namespace } from "./namespace";
 import type { Server } from "./server";
 import type { DefaultEventsMap, EventNamesWithoutAck, EventParams, EventsMap } from "./typed-events";
@@ -71,7 +72,7 @@ export class ParentNamespace<
   }
 
   override fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    throw new Error("fetchSockets() is not supported on parent namespaces");
+    throw notSupported("fetchSockets() is not supported on parent namespaces");
   }
 
   /** @internal the children, for the broadcast adapter. */

@@ -4,6 +4,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { AdapterConstructor } from "./adapter/types";
+import { invalidOption } from "./errors";
 
 /** The node servers the node:http backend attaches to (as socket.io accepts). */
 export type TServerInstance = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
@@ -55,10 +56,23 @@ export const SERVER_OPTION_NAMES = new Set([
   "cleanupEmptyChildNamespaces",
 ]);
 
-/** Throws a TypeError naming the option when it has the wrong type. */
+/** How a rejected value is shown in the message (a cyclic object must not make the check throw). */
+function describe(value: unknown): string {
+  if (typeof value !== "object" || value === null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * Throws an InvalidOptionError (a TypeError, code ERR_HYPERIO_INVALID_OPTION, `option` naming
+ * it) when an option has the wrong type or value.
+ */
 export function validateOptions(opts: Partial<ServerOptions>): void {
   const fail = (name: string, expected: string, value: unknown) => {
-    throw new TypeError(`hyperio: option "${name}" must be ${expected}, got ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+    throw invalidOption(name, `must be ${expected}, got ${describe(value)}`);
   };
   if (opts.path !== undefined && (typeof opts.path !== "string" || !opts.path.startsWith("/"))) {
     fail("path", 'a string starting with "/"', opts.path);

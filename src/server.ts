@@ -18,8 +18,9 @@ import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
 import { Client } from "./client";
 import { defaultParser } from "./default-parser";
 import { engineOnApp, engineOnHttp } from "./engine-backend";
+import { alreadyAttached, invalidArgument, invalidOption, outOfRange } from "./errors";
 import type { EngineServer as HyperioEngine } from "./engine";
-import type { EngineSocket } from "./engine-types";
+import type { EngineServer, EngineSocket } from "./engine-types";
 import { loadUws } from "./engine/uws-loader";
 import { notFoundUws } from "./engine/uws-connection";
 import { LegacyClient } from "./legacy-client";
@@ -86,7 +87,13 @@ export class Server<
   public readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The encoder shared by all namespaces (adapters encode broadcasts with it). */
   public readonly encoder: Encoder;
-  /** The Engine.IO server, once attached (hyperio's engine, or the one given to bind()). */
+  /**
+   * The Engine.IO server, once attached (hyperio's engine, or the one given to bind()).
+   * Typed as hyperio's engine, which is what attach(), listen() and attachApp() create, so
+   * users keep `io.engine.use()`, `.on("connection_error")`, `.generateId = ...` (upstream
+   * types it as engine.io's Server likewise). This layer itself relies only on the
+   * structural EngineServer of engine-types.ts, which is all bind() asks of an engine.
+   */
   public engine!: HyperioEngine;
   /**
    * The server listening for this Socket.IO server: the http.Server given to the
@@ -139,7 +146,7 @@ export class Server<
       opts = srv;
       srv = undefined;
     }
-    if (opts === null || typeof opts !== "object") throw new TypeError("hyperio: options must be an object");
+    if (opts === null || typeof opts !== "object") throw invalidArgument("options", "must be an object");
     validateOptions(opts);
     const resolved = { ...opts } as ResolvedOptions;
     if (opts.connectionStateRecovery) {
@@ -182,7 +189,7 @@ export class Server<
   serveClient(v?: boolean): this | boolean;
   serveClient(v?: boolean): this | boolean {
     if (v === undefined) return this._serveClient;
-    if (typeof v !== "boolean") throw new TypeError(`hyperio: serveClient must be a boolean, got ${String(v)}`);
+    if (typeof v !== "boolean") throw invalidOption("serveClient", `must be a boolean, got ${String(v)}`);
     this._serveClient = v;
     return this;
   }
@@ -193,7 +200,7 @@ export class Server<
   path(v?: string): this | string;
   path(v?: string): this | string {
     if (v === undefined) return this._path;
-    if (typeof v !== "string" || !v.startsWith("/")) throw new TypeError(`hyperio: path must start with "/", got ${String(v)}`);
+    if (typeof v !== "string" || !v.startsWith("/")) throw invalidOption("path", `must be a string starting with "/", got ${String(v)}`);
     this._path = v.replace(/\/$/, "");
     return this;
   }
@@ -204,7 +211,7 @@ export class Server<
   connectTimeout(v?: number): this | number;
   connectTimeout(v?: number): this | number {
     if (v === undefined) return this._connectTimeout;
-    if (!(Number.isFinite(v) && v > 0)) throw new TypeError(`hyperio: connectTimeout must be a positive number of ms, got ${String(v)}`);
+    if (!(Number.isFinite(v) && v > 0)) throw invalidOption("connectTimeout", `must be a positive number of ms, got ${String(v)}`);
     this._connectTimeout = v;
     return this;
   }
@@ -214,7 +221,7 @@ export class Server<
   adapter(v: AdapterConstructor): this;
   adapter(v?: AdapterConstructor): AdapterConstructor | undefined | this {
     if (v === undefined) return this._adapterFor();
-    if (typeof v !== "function") throw new TypeError("hyperio: adapter must be an adapter class or factory function");
+    if (typeof v !== "function") throw invalidOption("adapter", "must be an adapter class or factory function");
     this._adapter = v;
     for (const nsp of this._nsps.values()) nsp._initAdapter();
     return this;
@@ -224,7 +231,7 @@ export class Server<
   _adapterFor(): AdapterConstructor {
     if (this._adapter) return this._adapter;
     const recovery = !!this.opts.connectionStateRecovery;
-    if ((this.engine as { supportsPublish?: boolean } | undefined)?.supportsPublish) return recovery ? SessionAwareUwsAdapter : UwsAdapter;
+    if ((this.engine as EngineServer | undefined)?.supportsPublish) return recovery ? SessionAwareUwsAdapter : UwsAdapter;
     return recovery ? SessionAwareAdapter : Adapter;
   }
 
@@ -243,13 +250,13 @@ export class Server<
   /** Same as listen(). */
   attach(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
     if (typeof srv === "function") {
-      throw new TypeError("hyperio: attach() needs an http.Server or a port, not a request handler function (pass http.createServer(app))");
+      throw invalidArgument("attach(): srv", "needs an http.Server or a port, not a request handler function (pass http.createServer(app))");
     }
-    if (this.engine && !this.engineClosed) throw new Error("hyperio: this server is already attached");
+    if (this.engine && !this.engineClosed) throw alreadyAttached("hyperio: this server is already attached");
     validateOptions(opts);
     if (typeof srv === "string" && Number(srv) === Number(srv)) srv = Number(srv);
     if (typeof srv === "number") return this.listenUws(srv, opts);
-    if (!isHttpServer(srv)) throw new TypeError("hyperio: attach() needs an http.Server or a port number");
+    if (!isHttpServer(srv)) throw invalidArgument("attach(): srv", "needs an http.Server or a port number");
     const engineOpts = this.engineOptions(opts);
     debug("attaching to http server at %s", engineOpts.path);
     const before = new Map(DETACHED_EVENTS.map((ev) => [ev, new Set(srv.listeners(ev))]));
@@ -264,7 +271,7 @@ export class Server<
   }
 
   private listenUws(port: number, opts: Partial<ServerOptions>): this {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`hyperio: port must be an integer 0..65535, got ${port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw outOfRange("port", `must be an integer 0..65535, got ${port}`);
     const { uws } = loadUws(opts.allowUwsShim ?? this.opts.allowUwsShim);
     const app = uws.App();
     this.attachApp(app, opts);
@@ -306,7 +313,7 @@ export class Server<
    * app.listen(3000, () => {});
    */
   attachApp(app: uWS.TemplatedApp, opts: Partial<ServerOptions> = {}): void {
-    if (this.engine && !this.engineClosed) throw new Error("hyperio: this server is already attached");
+    if (this.engine && !this.engineClosed) throw alreadyAttached("hyperio: this server is already attached");
     validateOptions(opts);
     const engineOpts = this.engineOptions(opts);
     // Our route goes first; it yields every URL that is not a client bundle to the engine.
@@ -331,11 +338,13 @@ export class Server<
    * const engine = new EngineServer();
    * io.bind(engine);
    */
-  bind(engine: any): this {
+  bind(engine: EngineServer): this {
     const defaultBefore = this._adapter ? undefined : this._adapterFor();
-    this.engine = engine;
+    // Typed for users as hyperio's engine (see `engine`); another engine's extras are the
+    // user's to know about, this layer uses none of them.
+    this.engine = engine as HyperioEngine;
     this.engineClosed = false;
-    this.engine.on("connection", (conn: EngineSocket) => this.onconnection(conn));
+    engine.on("connection", (conn: EngineSocket) => this.onconnection(conn));
     // The default adapter depends on the backend (UwsAdapter when the engine can publish).
     // A restart on the same backend keeps the adapters, as upstream does: sessions persisted
     // by close() ("server shutting down") are restored when their clients come back.
@@ -399,7 +408,7 @@ export class Server<
       if (typeof name === "function") {
         this.parentNsps.set(name, parent);
       } else {
-        if (name.global || name.sticky) throw new Error("hyperio: of(): stateful regular expressions (g, y flags) are not supported");
+        if (name.global || name.sticky) throw invalidArgument("of(): name", "stateful regular expressions (g, y flags) are not supported");
         const re = name;
         this.parentNsps.set((nsp, _auth, next) => next(null, re.test(nsp)), parent);
         this.parentNamespacesFromRegExp.set(re, parent);
@@ -407,7 +416,7 @@ export class Server<
       if (fn) parent.on("connect", fn);
       return parent;
     }
-    if (typeof name !== "string") throw new TypeError("hyperio: of() needs a string, a RegExp or a function");
+    if (typeof name !== "string") throw invalidArgument("of(): name", "needs a string, a RegExp or a function");
     if (name[0] !== "/") name = "/" + name;
     let nsp = this._nsps.get(name);
     if (!nsp) {

@@ -14,6 +14,7 @@ import { parse as parseQuery } from "node:querystring";
 import createDebug from "debug";
 import type { AdapterLike, BroadcastFlags, Room, Session, SocketId } from "./adapter/types";
 import { BroadcastOperator, checkTimeout } from "./broadcast-operator";
+import { ackTimeout, reservedEvent } from "./errors";
 import { randomId } from "./engine/random-id";
 import type { Client } from "./client";
 import type { EngineSocket } from "./engine-types";
@@ -178,7 +179,7 @@ export class Socket<
    * socket.emit("hello", "world", (answer) => console.log(answer));
    */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    if (RESERVED_EVENTS.has(ev)) throw reservedEvent(ev);
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, data, nsp: this.nsp.name };
     if (typeof data[data.length - 1] === "function") {
@@ -235,7 +236,7 @@ export class Socket<
     const timer = setTimeout(() => {
       debug("ack %d timed out after %d ms", id, timeout);
       this._acks?.delete(id);
-      ack.call(this, new Error("operation has timed out"));
+      ack.call(this, ackTimeout());
     }, timeout);
     this.acks.set(id, (...args: unknown[]) => {
       clearTimeout(timer);

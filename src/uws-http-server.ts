@@ -9,6 +9,7 @@ import { constants as osConstants } from "node:os";
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import { CHOSEN_PORT_ATTEMPTS, freePortNow } from "./engine/free-port";
+import { alreadyListening, serverNotRunning } from "./errors";
 
 const debug = createDebug("hyperio:uws-http-server");
 
@@ -85,7 +86,7 @@ export class UwsHttpServer extends EventEmitter {
    * asynchronous `"error"` event, as node reports it.
    */
   _listen(uws: UwsListenApi, app: uWS.TemplatedApp, port: number): number | undefined {
-    if (this.#listenSocket !== undefined) throw new Error("hyperio: this uWS server is already listening");
+    if (this.#listenSocket !== undefined) throw alreadyListening("hyperio: this uWS server is already listening");
     const listenSocket = bindListenSocket(app, port);
     if (!listenSocket) {
       debug("cannot listen on port %d", port);
@@ -165,10 +166,8 @@ function bindListenSocket(app: uWS.TemplatedApp, port: number): uWS.us_listen_so
   return listenOn(app, 0);
 }
 
-/** The error node's `server.close(cb)` reports for a server that is not listening. */
-function notRunningError(): Error {
-  return Object.assign(new Error("Server is not running."), { code: "ERR_SERVER_NOT_RUNNING" });
-}
+/** The error node's `server.close(cb)` reports for a server that is not listening (node's code). */
+const notRunningError = serverNotRunning;
 
 /**
  * uWS only says that a bind failed, not why. A node listen on the same port and interfaces

@@ -6,6 +6,7 @@
 // we load the binary ourselves and throw unless the user opted into the shim.
 import createDebug from "debug";
 import type * as UWS from "uWebSockets.js";
+import type { HyperioErrorCode } from "../errors";
 
 const debug = createDebug("hyperio:engine:uws-loader");
 
@@ -29,7 +30,7 @@ function binaryPath(): string {
 
 /**
  * Returns the uWebSockets.js module, loading it once.
- * @throws Error with code `HYPERIO_UWS_SHIM` when the native binary does not load and
+ * @throws Error with code `ERR_HYPERIO_UWS_SHIM` when the native binary does not load and
  * the shim was not explicitly allowed (option `allowUwsShim` or env `HYPERIO_ALLOW_UWS_SHIM=1`).
  */
 export function loadUws(allowShim = process.env[ALLOW_SHIM_ENV] === "1"): LoadedUws {
@@ -67,6 +68,7 @@ function shimError(cause: Error | undefined): Error {
       "run hyperio on Node 20, or attach it to a node:http server (new Server(httpServer)) which does not need uWS. " +
       `To run on the slow JS shim anyway, set ${ALLOW_SHIM_ENV}=1.`,
   ) as Error & { code: string };
-  err.code = "HYPERIO_UWS_SHIM";
+  // ERR_ (not the HYPERIO_UWS_SHIM warning code emitted when the shim is allowed): see src/errors.ts.
+  err.code = "ERR_HYPERIO_UWS_SHIM" satisfies HyperioErrorCode;
   return err;
 }

@@ -1,21 +1,12 @@
-// The one place where the native addon's error codes and messages live. The addon builds
+// The native addon's error class and messages. The addon builds
 // its errors through createNativeError (registered at load), so an error thrown by C++ and
 // one thrown by the TypeScript twin are the same class with the same code and message.
 
-/** Stable `code` values of errors thrown by src/native functions (native or twin). */
-export const NativeErrorCode = {
-  BAD_ARGUMENT: "ERR_HYPERIO_BAD_ARGUMENT",
-  BAD_BASE64: "ERR_HYPERIO_BAD_BASE64",
-  TOO_MANY_RECORDS: "ERR_HYPERIO_TOO_MANY_RECORDS",
-  RECORD_TOO_LARGE: "ERR_HYPERIO_RECORD_TOO_LARGE",
-  OUTPUT_TOO_LARGE: "ERR_HYPERIO_OUTPUT_TOO_LARGE",
-  BAD_PACKET_TYPE: "ERR_HYPERIO_BAD_PACKET_TYPE",
-  BAD_ATTACHMENTS: "ERR_HYPERIO_BAD_ATTACHMENTS",
-  TOO_MANY_ATTACHMENTS: "ERR_HYPERIO_TOO_MANY_ATTACHMENTS",
-  BAD_ACK_ID: "ERR_HYPERIO_BAD_ACK_ID",
-} as const;
+// The codes (and their meanings) are listed with every other hyperio code in src/errors.ts;
+// their strings must equal native/src/errors.cc.
+import { NativeErrorCode } from "../errors";
 
-export type NativeErrorCode = (typeof NativeErrorCode)[keyof typeof NativeErrorCode];
+export { NativeErrorCode };
 
 const MESSAGES: Record<NativeErrorCode, string> = {
   ERR_HYPERIO_BAD_ARGUMENT: "invalid argument",

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import createDebug from "debug";
+import { codedError } from "../errors";
 import { createNativeError } from "./errors";
 import { NATIVE_ABI_VERSION, type NativeAddon, type NativeFunctions } from "./types";
 import { twin } from "./twin";
@@ -63,7 +64,7 @@ function pick(env: NodeJS.ProcessEnv): LoadResult {
   const path = explicitPath || DEFAULT_ADDON_PATH;
   const required = env[REQUIRE_NATIVE_ENV] === "1";
   const fallback = (reason: string): LoadResult => {
-    if (required) throw new Error(`hyperio: native addon required (${REQUIRE_NATIVE_ENV}=1) but ${reason}`);
+    if (required) throw codedError("ERR_HYPERIO_NATIVE_REQUIRED", `hyperio: native addon required (${REQUIRE_NATIVE_ENV}=1) but ${reason}`);
     return { functions: twin, info: { native: false, reason, path }, addon: undefined };
   };
   if (env[NO_NATIVE_ENV] === "1" && !required) {

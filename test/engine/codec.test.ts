@@ -47,16 +47,16 @@ test("decodePacket: types, data, binary frames", () => {
   assert.deepEqual(decodePacket(Buffer.from([9])), { type: "message", data: Buffer.from([9]) });
   assert.deepEqual(decodePacket(new Uint8Array([7]).buffer), { type: "message", data: Buffer.from([7]) });
   // base64 records are for polling payloads only
-  assert.equal(codeOf(() => decodePacket("bAQ==")), "UNKNOWN_TYPE");
+  assert.equal(codeOf(() => decodePacket("bAQ==")), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
   assert.deepEqual(decodePacket("bAQ==", true), { type: "message", data: Buffer.from([1]) });
 });
 
 test("decodePacket: rejects with stable codes", () => {
-  assert.equal(codeOf(() => decodePacket("")), "EMPTY_PACKET");
-  assert.equal(codeOf(() => decodePacket("7")), "UNKNOWN_TYPE");
-  assert.equal(codeOf(() => decodePacket("/x")), "UNKNOWN_TYPE");
-  assert.equal(codeOf(() => decodePacket("x")), "UNKNOWN_TYPE");
-  assert.equal(codeOf(() => decodePacket(42 as unknown as string)), "INVALID_INPUT");
+  assert.equal(codeOf(() => decodePacket("")), "ERR_HYPERIO_EIO_EMPTY_PACKET");
+  assert.equal(codeOf(() => decodePacket("7")), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
+  assert.equal(codeOf(() => decodePacket("/x")), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
+  assert.equal(codeOf(() => decodePacket("x")), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
+  assert.equal(codeOf(() => decodePacket(42 as unknown as string)), "ERR_HYPERIO_EIO_INVALID_INPUT");
 });
 
 test("payload round trip, and identical to upstream engine.io-parser", async () => {
@@ -85,24 +85,24 @@ test("payload round trip, and identical to upstream engine.io-parser", async () 
 });
 
 test("decodePayload: malformed records", () => {
-  assert.equal(codeOf(() => decodePayload("")), "EMPTY_PACKET");
-  assert.equal(codeOf(() => decodePayload("4a\x1e")), "EMPTY_PACKET");
-  assert.equal(codeOf(() => decodePayload("\x1e4a")), "EMPTY_PACKET");
-  assert.equal(codeOf(() => decodePayload("4a\x1e\x1e4b")), "EMPTY_PACKET");
-  assert.equal(codeOf(() => decodePayload("4a\x1e9b")), "UNKNOWN_TYPE");
-  assert.equal(codeOf(() => decodePayload("b!!!!")), "BAD_BASE64");
-  assert.equal(codeOf(() => decodePayload("bAQ")), "BAD_BASE64"); // missing padding
-  assert.equal(codeOf(() => decodePayload("bAQ=A")), "BAD_BASE64"); // padding in the middle
-  assert.equal(codeOf(() => decodePayload("bA-_A")), "BAD_BASE64"); // base64url alphabet
+  assert.equal(codeOf(() => decodePayload("")), "ERR_HYPERIO_EIO_EMPTY_PACKET");
+  assert.equal(codeOf(() => decodePayload("4a\x1e")), "ERR_HYPERIO_EIO_EMPTY_PACKET");
+  assert.equal(codeOf(() => decodePayload("\x1e4a")), "ERR_HYPERIO_EIO_EMPTY_PACKET");
+  assert.equal(codeOf(() => decodePayload("4a\x1e\x1e4b")), "ERR_HYPERIO_EIO_EMPTY_PACKET");
+  assert.equal(codeOf(() => decodePayload("4a\x1e9b")), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
+  assert.equal(codeOf(() => decodePayload("b!!!!")), "ERR_HYPERIO_EIO_BAD_BASE64");
+  assert.equal(codeOf(() => decodePayload("bAQ")), "ERR_HYPERIO_EIO_BAD_BASE64"); // missing padding
+  assert.equal(codeOf(() => decodePayload("bAQ=A")), "ERR_HYPERIO_EIO_BAD_BASE64"); // padding in the middle
+  assert.equal(codeOf(() => decodePayload("bA-_A")), "ERR_HYPERIO_EIO_BAD_BASE64"); // base64url alphabet
   assert.deepEqual(decodePayload("b"), [{ type: "message", data: Buffer.alloc(0) }]);
-  assert.equal(codeOf(() => decodePayload(Buffer.from("4a") as unknown as string)), "INVALID_INPUT");
+  assert.equal(codeOf(() => decodePayload(Buffer.from("4a") as unknown as string)), "ERR_HYPERIO_EIO_INVALID_INPUT");
 });
 
 test("decodePayload: limits are checked before decoding", () => {
-  assert.equal(codeOf(() => decodePayload("4" + "x".repeat(100), { maxPayload: 50 })), "PAYLOAD_TOO_LARGE");
+  assert.equal(codeOf(() => decodePayload("4" + "x".repeat(100), { maxPayload: 50 })), "ERR_HYPERIO_EIO_PAYLOAD_TOO_LARGE");
   assert.equal(decodePayload("4" + "x".repeat(49), { maxPayload: 50 }).length, 1);
   const many = Array.from({ length: 11 }, () => "6").join("\x1e");
-  assert.equal(codeOf(() => decodePayload(many, { maxPackets: 10 })), "TOO_MANY_PACKETS");
+  assert.equal(codeOf(() => decodePayload(many, { maxPackets: 10 })), "ERR_HYPERIO_EIO_TOO_MANY_PACKETS");
   assert.equal(decodePayload(many, { maxPackets: 11 }).length, 11);
 });
 
@@ -131,7 +131,7 @@ test("random payloads round-trip", () => {
 
 test("base64 validation is strict for every kind of corruption", () => {
   for (const bad of ["AQ!D", "AQ D", "AQ\nD", "A-_A", "AQ=A", "====", "A===", "AQ", "AQI", "AQIDB", "=AQI", "AQ==AQ=="]) {
-    assert.equal(codeOf(() => decodePayload("b" + bad)), "BAD_BASE64", JSON.stringify(bad));
+    assert.equal(codeOf(() => decodePayload("b" + bad)), "ERR_HYPERIO_EIO_BAD_BASE64", JSON.stringify(bad));
   }
   for (let n = 0; n < 40; n++) {
     const b = Buffer.from(Array.from({ length: n }, (_, i) => (i * 97 + n) & 0xff));

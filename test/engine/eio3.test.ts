@@ -399,15 +399,15 @@ test("v3 payload codec: round trips and stable failure codes", () => {
     return "no error";
   };
   for (const bad of ["", "4a", ":4a", "1:", "3:4a", "2:4a1", "12345678901:4", "-1:4"]) {
-    assert.equal(code(() => decodeTextPayloadV3(bad)), "BAD_FRAMING", JSON.stringify(bad));
+    assert.equal(code(() => decodeTextPayloadV3(bad)), "ERR_HYPERIO_EIO_BAD_FRAMING", JSON.stringify(bad));
   }
-  assert.equal(code(() => decodeTextPayloadV3("2:9x")), "UNKNOWN_TYPE");
-  assert.equal(code(() => decodeTextPayloadV3("4:b9AA")), "UNKNOWN_TYPE");
-  assert.equal(code(() => decodeTextPayloadV3("5:b4A!==")), "BAD_BASE64");
-  assert.equal(code(() => decodeTextPayloadV3("1:21:21:2", { maxPackets: 2 })), "TOO_MANY_PACKETS");
+  assert.equal(code(() => decodeTextPayloadV3("2:9x")), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
+  assert.equal(code(() => decodeTextPayloadV3("4:b9AA")), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
+  assert.equal(code(() => decodeTextPayloadV3("5:b4A!==")), "ERR_HYPERIO_EIO_BAD_BASE64");
+  assert.equal(code(() => decodeTextPayloadV3("1:21:21:2", { maxPackets: 2 })), "ERR_HYPERIO_EIO_TOO_MANY_PACKETS");
   for (const bad of [[], [2, 1, 255, 52], [0, 1], [0, 255], [0, 10, 255, 52], [0, 5, 255, 52], [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 255]]) {
-    assert.equal(code(() => decodeBinaryPayloadV3(Buffer.from(bad))), "BAD_FRAMING", JSON.stringify(bad));
+    assert.equal(code(() => decodeBinaryPayloadV3(Buffer.from(bad))), "ERR_HYPERIO_EIO_BAD_FRAMING", JSON.stringify(bad));
   }
-  assert.equal(code(() => decodeBinaryPayloadV3(Buffer.from([1, 1, 255, 9]))), "UNKNOWN_TYPE");
-  assert.equal(code(() => decodeBinaryPayloadV3(Buffer.from([1, 0, 255]))), "EMPTY_PACKET");
+  assert.equal(code(() => decodeBinaryPayloadV3(Buffer.from([1, 1, 255, 9]))), "ERR_HYPERIO_EIO_UNKNOWN_TYPE");
+  assert.equal(code(() => decodeBinaryPayloadV3(Buffer.from([1, 0, 255]))), "ERR_HYPERIO_EIO_EMPTY_PACKET");
 });

@@ -85,7 +85,7 @@ test(`decodePayloadBytes (${impl}) = decodePayload(toString) on hand-picked bodi
   assertSameAsStringCodec(Buffer.from("6\x1e6\x1e9x"), { maxPackets: 2 });
   assert.throws(
     () => decodePayloadBytes(Buffer.from("4" + "x".repeat(100)), { maxPayload: 50 }),
-    (e: unknown) => e instanceof EngineParseError && e.code === "PAYLOAD_TOO_LARGE",
+    (e: unknown) => e instanceof EngineParseError && e.code === "ERR_HYPERIO_EIO_PAYLOAD_TOO_LARGE",
   );
 });
 

@@ -111,39 +111,39 @@ test("a reviver is applied, given as a function or as an option", () => {
   const throwing = () => {
     throw new Error("boom");
   };
-  rejects([text], "SIO_INVALID_PAYLOAD", { reviver: throwing });
+  rejects([text], "ERR_HYPERIO_SIO_INVALID_PAYLOAD", { reviver: throwing });
 });
 
 test("malformed headers are refused with stable codes", () => {
   const cases: Array<[string, string]> = [
-    ["", "SIO_EMPTY_PACKET"],
-    ["7", "SIO_UNKNOWN_TYPE"],
-    ["a", "SIO_UNKNOWN_TYPE"],
-    [" 2", "SIO_UNKNOWN_TYPE"],
-    ["/2", "SIO_UNKNOWN_TYPE"],
+    ["", "ERR_HYPERIO_SIO_EMPTY_PACKET"],
+    ["7", "ERR_HYPERIO_SIO_UNKNOWN_TYPE"],
+    ["a", "ERR_HYPERIO_SIO_UNKNOWN_TYPE"],
+    [" 2", "ERR_HYPERIO_SIO_UNKNOWN_TYPE"],
+    ["/2", "ERR_HYPERIO_SIO_UNKNOWN_TYPE"],
     // binary attachment counts
-    ["5", "SIO_ILLEGAL_ATTACHMENTS"],
-    ["5-", "SIO_ILLEGAL_ATTACHMENTS"],
-    ['50-["a"]', "SIO_ILLEGAL_ATTACHMENTS"],
-    ['5a-["a"]', "SIO_ILLEGAL_ATTACHMENTS"],
-    ['51["a"]', "SIO_ILLEGAL_ATTACHMENTS"],
-    ["51", "SIO_ILLEGAL_ATTACHMENTS"],
-    ['5 1-["a"]', "SIO_ILLEGAL_ATTACHMENTS"],
-    ['51e0-["a"]', "SIO_ILLEGAL_ATTACHMENTS"],
-    ['6-1-0["a"]', "SIO_ILLEGAL_ATTACHMENTS"],
-    ['511-["a"]', "SIO_TOO_MANY_ATTACHMENTS"],
-    ["5" + "9".repeat(5000) + '-["a"]', "SIO_TOO_MANY_ATTACHMENTS"],
+    ["5", "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ["5-", "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ['50-["a"]', "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ['5a-["a"]', "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ['51["a"]', "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ["51", "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ['5 1-["a"]', "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ['51e0-["a"]', "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ['6-1-0["a"]', "ERR_HYPERIO_SIO_ILLEGAL_ATTACHMENTS"],
+    ['511-["a"]', "ERR_HYPERIO_SIO_TOO_MANY_ATTACHMENTS"],
+    ["5" + "9".repeat(5000) + '-["a"]', "ERR_HYPERIO_SIO_TOO_MANY_ATTACHMENTS"],
     // ack ids
-    ["3", "SIO_INVALID_ACK_ID"],
-    ["3[]", "SIO_INVALID_ACK_ID"],
-    ["3/x,[]", "SIO_INVALID_ACK_ID"],
-    ['61-[{"_placeholder":true,"num":0}]', "SIO_INVALID_ACK_ID"],
-    ['29007199254740992["a"]', "SIO_INVALID_ACK_ID"],
-    ["2" + "9".repeat(5000) + '["a"]', "SIO_INVALID_ACK_ID"],
-    ["0/admin,5{}", "SIO_INVALID_ACK_ID"],
-    ["15", "SIO_INVALID_ACK_ID"],
-    ['42{}', "SIO_INVALID_ACK_ID"],
-    ['42["a"]', "SIO_INVALID_ACK_ID"],
+    ["3", "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ["3[]", "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ["3/x,[]", "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ['61-[{"_placeholder":true,"num":0}]', "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ['29007199254740992["a"]', "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ["2" + "9".repeat(5000) + '["a"]', "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ["0/admin,5{}", "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ["15", "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ['42{}', "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
+    ['42["a"]', "ERR_HYPERIO_SIO_INVALID_ACK_ID"],
   ];
   for (const [text, code] of cases) rejects([text], code);
 });
@@ -160,7 +160,7 @@ test("malformed or misshapen payloads are refused", () => {
   for (const text of cases) {
     assert.throws(() => ours([text]), (err: SocketIOParseError) => {
       assert.ok(err instanceof SocketIOParseError, text);
-      assert.ok(["SIO_INVALID_PAYLOAD", "SIO_INVALID_ACK_ID"].includes(err.code), `${text}: ${err.code}`);
+      assert.ok(["ERR_HYPERIO_SIO_INVALID_PAYLOAD", "ERR_HYPERIO_SIO_INVALID_ACK_ID"].includes(err.code), `${text}: ${err.code}`);
       return true;
     });
   }
@@ -183,7 +183,7 @@ test("placeholders must name one of the announced attachments", () => {
   ];
   for (const text of bad) {
     // Refused on the text, before a single attachment is accepted.
-    rejects([text], "SIO_ILLEGAL_PLACEHOLDER");
+    rejects([text], "ERR_HYPERIO_SIO_ILLEGAL_PLACEHOLDER");
   }
   // `_placeholder` not strictly true is ordinary data.
   const plain = ['51-["f",{"_placeholder":"true","num":9},{"_placeholder":true,"num":0}]', Buffer.of(1)];
@@ -192,33 +192,33 @@ test("placeholders must name one of the announced attachments", () => {
 
 test("maxAttachments refuses large counts before any attachment arrives", () => {
   const decoder = new Decoder({ maxAttachments: 2 });
-  assert.throws(() => decoder.add('53-["a"]'), { code: "SIO_TOO_MANY_ATTACHMENTS" });
+  assert.throws(() => decoder.add('53-["a"]'), { code: "ERR_HYPERIO_SIO_TOO_MANY_ATTACHMENTS" });
   // the decoder stays usable and holds nothing
-  assert.throws(() => decoder.add(Buffer.of(1)), { code: "SIO_UNEXPECTED_BINARY" });
+  assert.throws(() => decoder.add(Buffer.of(1)), { code: "ERR_HYPERIO_SIO_UNEXPECTED_BINARY" });
   const got = decodeAll(decoder, ['52-["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]', Buffer.of(1), Buffer.of(2)]);
   assert.equal(got.length, 1);
-  rejects(['51-["a",{"_placeholder":true,"num":0}]'], "SIO_TOO_MANY_ATTACHMENTS", { maxAttachments: 0 });
+  rejects(['51-["a",{"_placeholder":true,"num":0}]'], "ERR_HYPERIO_SIO_TOO_MANY_ATTACHMENTS", { maxAttachments: 0 });
   // default is 10, as upstream
-  rejects(["511-" + JSON.stringify(["a"])], "SIO_TOO_MANY_ATTACHMENTS");
+  rejects(["511-" + JSON.stringify(["a"])], "ERR_HYPERIO_SIO_TOO_MANY_ATTACHMENTS");
   const ten = ["510-" + JSON.stringify(["a", ...Array.from({ length: 10 }, (_, num) => ({ _placeholder: true, num }))])];
   for (let i = 0; i < 10; i++) ten.push(Buffer.of(i) as never);
   assert.equal(ours(ten).length, 1);
 });
 
 test("chunks out of sequence are refused and leave the decoder clean", () => {
-  rejects([Buffer.of(1)], "SIO_UNEXPECTED_BINARY");
-  rejects([new ArrayBuffer(1)], "SIO_UNEXPECTED_BINARY");
-  rejects(['51-["a",{"_placeholder":true,"num":0}]', '2["b"]'], "SIO_UNEXPECTED_TEXT");
+  rejects([Buffer.of(1)], "ERR_HYPERIO_SIO_UNEXPECTED_BINARY");
+  rejects([new ArrayBuffer(1)], "ERR_HYPERIO_SIO_UNEXPECTED_BINARY");
+  rejects(['51-["a",{"_placeholder":true,"num":0}]', '2["b"]'], "ERR_HYPERIO_SIO_UNEXPECTED_TEXT");
   for (const bad of [42, null, undefined, {}, { base64: true, data: "AQ==" }, [1], true]) {
-    rejects([bad], "SIO_INVALID_INPUT");
+    rejects([bad], "ERR_HYPERIO_SIO_INVALID_INPUT");
   }
   // After an UNEXPECTED_TEXT error the pending packet is gone: a binary chunk is unexpected.
   const decoder = new Decoder();
   const got: Packet[] = [];
   decoder.on("decoded", (p: Packet) => got.push(p));
   decoder.add('51-["a",{"_placeholder":true,"num":0}]');
-  assert.throws(() => decoder.add('2["b"]'), { code: "SIO_UNEXPECTED_TEXT" });
-  assert.throws(() => decoder.add(Buffer.of(1)), { code: "SIO_UNEXPECTED_BINARY" });
+  assert.throws(() => decoder.add('2["b"]'), { code: "ERR_HYPERIO_SIO_UNEXPECTED_TEXT" });
+  assert.throws(() => decoder.add(Buffer.of(1)), { code: "ERR_HYPERIO_SIO_UNEXPECTED_BINARY" });
   decoder.add('2["c"]');
   assert.deepEqual(got, [{ type: PacketType.EVENT, nsp: "/", data: ["c"] }]);
 });
@@ -230,7 +230,7 @@ test("destroy() drops a partly received packet", () => {
   decoder.add('52-["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
   decoder.add(Buffer.of(1));
   decoder.destroy();
-  assert.throws(() => decoder.add(Buffer.of(2)), { code: "SIO_UNEXPECTED_BINARY" });
+  assert.throws(() => decoder.add(Buffer.of(2)), { code: "ERR_HYPERIO_SIO_UNEXPECTED_BINARY" });
   decoder.add('2["after"]');
   assert.deepEqual(got, [{ type: PacketType.EVENT, nsp: "/", data: ["after"] }]);
   decoder.destroy(); // idempotent

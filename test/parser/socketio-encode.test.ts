@@ -159,7 +159,7 @@ test("encodeOnce gives the same text as encode and Buffer views of the same memo
 
 test("encodeOnce refuses a Blob attachment with a stable code", () => {
   const packet = { type: PacketType.EVENT, nsp: "/", data: ["blob", new Blob(["x"])] };
-  assert.throws(() => encodeOnce(packet), { code: "SIO_UNSUPPORTED_ATTACHMENT" });
+  assert.throws(() => encodeOnce(packet), { code: "ERR_HYPERIO_SIO_UNSUPPORTED_ATTACHMENT" });
   // Encoder#encode passes it through untouched, as upstream does.
   assertSame(packet);
 });

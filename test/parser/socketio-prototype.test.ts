@@ -42,7 +42,7 @@ const PROTO_PAYLOADS = [
 
 test("payloads with a __proto__ key are refused by default", () => {
   for (const text of PROTO_PAYLOADS) {
-    assert.throws(() => decode(chunksFor(text)), { code: "SIO_PROTO_KEY" }, text);
+    assert.throws(() => decode(chunksFor(text)), { code: "ERR_HYPERIO_SIO_PROTO_KEY" }, text);
   }
 });
 

@@ -96,5 +96,5 @@ test("a malformed packet makes the server close the session", { timeout: 5000 },
   assert.equal(await closed, "transport close");
   const err = await serverError;
   assert.ok(err instanceof codec.SocketIOParseError);
-  assert.equal(err.code, "SIO_INVALID_PAYLOAD");
+  assert.equal(err.code, "ERR_HYPERIO_SIO_INVALID_PAYLOAD");
 });

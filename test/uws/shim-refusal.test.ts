@@ -30,7 +30,7 @@ test("new Server(port) refuses the shim with a message naming the Node version a
   `);
   assert.equal(r.status, 3, r.stderr);
   const err = JSON.parse(r.stdout.trim().split("\n").pop()!);
-  assert.equal(err.code, "HYPERIO_UWS_SHIM");
+  assert.equal(err.code, "ERR_HYPERIO_UWS_SHIM");
   assert.match(err.message, new RegExp(process.version.replace(/\./g, "\\.")));
   assert.match(err.message, /ABI 127/);
   assert.match(err.message, /Node 20/);
