@@ -40,7 +40,8 @@ export class Client<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = any,
 > {
-  public readonly conn: EngineSocket & Record<string, any>;
+  /** The Engine.IO session (for users typed as hyperio's engine socket: see Socket.conn). */
+  public readonly conn: EngineSocket;
   /** The engine session id (sensitive: never shown to other clients). */
   public readonly id: string;
   private readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
@@ -65,7 +66,7 @@ export class Client<
 
   constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, conn: EngineSocket) {
     this.server = server;
-    this.conn = conn as EngineSocket & Record<string, any>;
+    this.conn = conn;
     this.id = conn.id;
     this.encoder = server.encoder;
     this.decoder = new server._parser.Decoder();

@@ -44,11 +44,25 @@ export interface EngineSocket extends EventEmitter {
   publishFromSelf?(topic: string, data: string | Buffer, isBinary: boolean): unknown;
 }
 
-/** An Engine.IO server. */
+/**
+ * An Engine.IO server, as the Socket.IO layer uses it: `io.bind(engine)` takes this, so
+ * hyperio's engine and an engine.io 6 server both fit. Everything past the EventEmitter
+ * ("connection" with an EngineSocket) is optional because engine.io 6 lacks it; the layer
+ * checks for it before use. Nothing else of the engine is read by the layer (the default
+ * adapter choice, the uWS adapter's publish path and close() are the only users).
+ */
 export interface EngineServer extends EventEmitter {
   readonly clientsCount?: number;
   close(): unknown;
-  /** Whether `publish` reaches uWS WebSocket subscribers (uWS backend). */
+  /** Whether `publish` reaches uWS WebSocket subscribers (uWS backend): picks UwsAdapter. */
   readonly supportsPublish?: boolean;
+  /** Publishes an encoded Engine.IO message to a uWS topic (UwsAdapter broadcasts). */
   publish?(topic: string, data: string | Buffer, isBinary: boolean): boolean;
+  /**
+   * The engine's resolved options. Only hyperio's `maxBufferedBytes` (the per-session
+   * outgoing cap) is read: UwsAdapter publishes a broadcast only when it stays well under
+   * it, since uWS closes a subscriber a publish takes over its budget. (`object &` keeps
+   * engine.io 6's options, which share no member with it, assignable.)
+   */
+  readonly opts?: object & { readonly maxBufferedBytes?: number };
 }

@@ -18,6 +18,7 @@ import { ackTimeout, reservedEvent } from "./errors";
 import { randomId } from "./engine/random-id";
 import type { Client } from "./client";
 import type { EngineSocket } from "./engine-types";
+import type { Socket as EngineSession } from "./engine/socket";
 import type { Namespace } from "./namespace";
 import { PacketType, type Packet } from "./parser-types";
 import type { Server } from "./server";
@@ -493,9 +494,14 @@ export class Socket<
     return this.client.request as unknown as IncomingMessage;
   }
 
-  /** The Engine.IO session under this socket. */
-  get conn(): EngineSocket & Record<string, any> {
-    return this.client.conn as EngineSocket & Record<string, any>;
+  /**
+   * The Engine.IO session under this socket. Typed as hyperio's engine socket, which is what
+   * hyperio's engine creates (upstream types it as engine.io's Socket likewise); a session
+   * of an engine given to `io.bind()` has the members of EngineSocket (engine-types.ts),
+   * all this layer uses.
+   */
+  get conn(): EngineSession {
+    return this.client.conn as EngineSession;
   }
 
   /** Rooms this socket is in (its own id included). */

@@ -1,5 +1,6 @@
 // Types of the adapter contract, identical in shape to upstream socket.io-adapter's so that
 // adapters written for socket.io (Redis, cluster, ...) plug in through the `adapter` option.
+import type { EngineServer } from "../engine-types";
 
 export type SocketId = string;
 /** The private id a client presents to recover its session (connection state recovery). */
@@ -49,7 +50,8 @@ export interface AdapterNamespace {
   readonly server: {
     encoder: { encode(packet: any): any[] };
     opts: { connectionStateRecovery?: { maxDisconnectionDuration?: number } | false | undefined };
-    engine?: any;
+    /** Read by UwsAdapter only (publish); see engine-types.ts. */
+    engine?: EngineServer;
   };
 }
 

@@ -68,6 +68,7 @@ import { Adapter, encodeBroadcast } from "./in-memory-adapter";
 import { withSessionRecovery } from "./session-aware-adapter";
 // The one engine internal read here: whether some uWS socket is over its budget (below).
 import { uwsSocketsOverBudget } from "../engine/transports/uws-websocket";
+import type { EngineServer } from "../engine-types";
 import type { AdapterSocket, BroadcastOptions, PrivateSessionId, Room, Session, SessionToPersist, SocketId } from "./types";
 
 const debug = createDebug("hyperio:uws-adapter");
@@ -140,9 +141,7 @@ export class UwsAdapter extends Adapter {
     return topic;
   }
 
-  private get engine():
-    | { publish?(t: string, d: string | Buffer, b: boolean): boolean; supportsPublish?: boolean; opts?: { maxBufferedBytes?: number } }
-    | undefined {
+  private get engine(): EngineServer | undefined {
     return this.nsp.server.engine;
   }
 
@@ -387,7 +386,7 @@ export class UwsAdapter extends Adapter {
   }
 
   /** Whether uWS may carry this broadcast without closing a reader that drains (header). */
-  private publishable(engine: { opts?: { maxBufferedBytes?: number } }, encoded: Array<string | Buffer>): boolean {
+  private publishable(engine: EngineServer, encoded: Array<string | Buffer>): boolean {
     if (uwsSocketsOverBudget() !== 0) return false;
     const cap = engine.opts?.maxBufferedBytes;
     if (cap === undefined) return true;

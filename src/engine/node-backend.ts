@@ -3,6 +3,8 @@
 // handleUpgrade, for apps that route themselves, as with upstream engine.io); `attachNode`
 // wires one into an http.Server, leaving other paths to the server's own handlers.
 //
+// It sees the engine only as an EngineHost (engine-host.ts).
+//
 // Invariant: one `ws` server per engine (`engine.ws`), shared by every attached http.Server
 // and by handleUpgrade; closed by engine.close() and created again on next use.
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
@@ -15,7 +17,7 @@ import { snapshotNodeRequest } from "./request";
 import type { ResponseHeaders } from "./http-exchange";
 import { runMiddlewares, runWithCollector } from "./middleware";
 import { NodeExchange } from "./node-exchange";
-import type { EngineServer } from "./server";
+import type { EngineHost } from "./engine-host";
 import { NodeWebSocketOptions, NodeWebSocketTransport } from "./transports/node-websocket";
 import { NodeWebSocketTransportV3 } from "./transports/node-websocket-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
@@ -36,7 +38,7 @@ export class NodeHandler {
   /** Extra 101 headers decided during verification, keyed by request. */
   private readonly pendingHeaders = new WeakMap<IncomingMessage, ResponseHeaders>();
 
-  constructor(private readonly engine: EngineServer) {}
+  constructor(private readonly engine: EngineHost) {}
 
   /**
    * The `ws` server upgrades go through, created on first use; undefined when the
@@ -137,7 +139,7 @@ export class NodeHandler {
 
 /** Routes the engine path of `server` to `handler`; other requests reach the server's own listeners. */
 export function attachNode(
-  engine: EngineServer,
+  engine: EngineHost,
   handler: NodeHandler,
   server: HttpServer,
   path: string,

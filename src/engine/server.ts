@@ -24,6 +24,7 @@ import { FlushQueue } from "./flush-queue";
 import type { Middleware } from "./middleware";
 import { defaultId, HandshakeCallback, prepareHandshake, verifyRequest, VerifyCallback } from "./verify";
 import type { Transport } from "./transport";
+import type { UpgradeVerdict } from "./engine-host";
 import { PollingTransport, PollingOptions } from "./transports/polling";
 import { PollingTransportV3 } from "./transports/polling-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
@@ -40,11 +41,6 @@ export interface ConnectionError {
   message: string;
   context: Record<string, unknown>;
 }
-
-export type UpgradeVerdict =
-  | { ok: false; code: EngineErrorCode; context: Record<string, unknown> }
-  /** `id` is set for a new session (handshake straight on WebSocket). */
-  | { ok: true; id: string | undefined; headers: ResponseHeaders };
 
 export interface ListenOptions {
   /** Interface to bind (default "0.0.0.0"). */

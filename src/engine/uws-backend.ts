@@ -1,5 +1,6 @@
-// Wires an EngineServer into a uWS app: `app.any(path)` for polling, `app.ws(path)` for
-// WebSocket, plus `listen()` on a fresh app.
+// Wires an engine into a uWS app: `app.any(path)` for polling, `app.ws(path)` for
+// WebSocket, plus `listen()` on a fresh app. It sees the engine only as an EngineHost
+// (engine-host.ts): the options, the middlewares and the entry points it hands requests to.
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import { EngineErrorCode, errorMessage } from "./errors";
@@ -7,7 +8,7 @@ import type { ResponseHeaders } from "./http-exchange";
 import { runWithCollector } from "./middleware";
 import type { EngineRequest } from "./request";
 import { snapshotUwsRequest } from "./request";
-import type { EngineServer } from "./server";
+import type { EngineHost } from "./engine-host";
 import { UwsWebSocketTransport } from "./transports/uws-websocket";
 import { UwsWebSocketTransportV3 } from "./transports/uws-websocket-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
@@ -38,7 +39,7 @@ interface WsUserData {
 }
 
 export function attachUws(
-  engine: EngineServer,
+  engine: EngineHost,
   app: uWS.TemplatedApp,
   path: string,
   options: UwsAttachOptions,
@@ -145,7 +146,7 @@ export function attachUws(
 
 /** Creates a uWS app, attaches the engine and listens; resolves with the bound port. */
 export function listenUws(
-  engine: EngineServer,
+  engine: EngineHost,
   port: number,
   host: string | undefined,
   register: (b: UwsBinding) => void,
@@ -218,7 +219,7 @@ function refuseEngineUpgrade(res: uWS.HttpResponse, connection: string | undefin
  * (possibly async), then upgrade inside a cork, or refuse with upstream's error body.
  */
 function onUpgrade(
-  engine: EngineServer,
+  engine: EngineHost,
   res: uWS.HttpResponse,
   req: uWS.HttpRequest,
   context: uWS.us_socket_context_t,
