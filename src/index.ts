@@ -54,6 +54,16 @@ export function createServer(srv?: ConstructorParameters<typeof Server>[0], opts
   return new Server(srv, opts);
 }
 
+/**
+ * Every error code hyperio throws (`err.code`), with its meaning, and the error class of an
+ * invalid option (`err.option` names it).
+ *
+ * @example
+ * try { io.connectTimeout(-1); } catch (err) { if (err instanceof InvalidOptionError) console.log(err.option); }
+ */
+export { ERROR_CODES, InvalidOptionError } from "./errors";
+export type { HyperioErrorCode } from "./errors";
+
 /** Loads the native uWebSockets.js binary (refusing its slow JS shim), to build your own App for attachApp. */
 export { loadUws } from "./engine/uws-loader";
 

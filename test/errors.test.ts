@@ -155,3 +155,11 @@ test("listen() twice and an ack timeout, on a real server and client", async () 
     await h.cleanup();
   }
 });
+
+test("the package entry exports the registry and the option error class", async () => {
+  const entry = await import("../src/index");
+  const { ERROR_CODES, InvalidOptionError } = await import("../src/errors");
+  assert.equal(entry.ERROR_CODES, ERROR_CODES);
+  assert.equal(entry.InvalidOptionError, InvalidOptionError);
+  assert.throws(() => new entry.Server({ connectTimeout: -1 } as never), (err: unknown) => err instanceof entry.InvalidOptionError);
+});
