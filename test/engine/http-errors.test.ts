@@ -152,22 +152,26 @@ test("requests to other paths on listen()'s own server: 501 Not Implemented, as 
   }
 });
 
+/** One request through `agent`: [status, body, whether it reused a kept-alive socket]. */
+function sendOn(agent: Agent, url: string, method: string): Promise<[number | undefined, string, unknown]> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve([res.statusCode, Buffer.concat(chunks).toString(), req.reusedSocket]));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 test("listen()'s own server: a HEAD to another path gets no body, and the connection serves the next request", async () => {
   const srv = await startUws();
   // one socket, kept alive: a body sent after the HEAD answer would be read as the start
   // of the GET's response, which would then fail to parse
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const send = (method: string) =>
-    new Promise<[number | undefined, string, unknown]>((resolve, reject) => {
-      const req = httpRequest(`${srv.url}/elsewhere`, { method, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve([res.statusCode, Buffer.concat(chunks).toString(), req.reusedSocket]));
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end();
-    });
+  const send = (method: string) => sendOn(agent, `${srv.url}/elsewhere`, method);
   try {
     assert.deepEqual(await send("HEAD"), [501, "", false]);
     assert.deepEqual(await send("GET"), [501, "Not Implemented", true]);
@@ -184,17 +188,7 @@ for (const [name, start] of [
   test(`${name}: a HEAD on the engine path is answered without a body, and the connection serves the next request`, async () => {
     const srv = await start();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const send = (method: string) =>
-      new Promise<[number | undefined, string, unknown]>((resolve, reject) => {
-        const req = httpRequest(`${srv.url}/engine.io/?EIO=4&transport=polling`, { method, agent }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve([res.statusCode, Buffer.concat(chunks).toString(), req.reusedSocket]));
-          res.on("error", reject);
-        });
-        req.on("error", reject);
-        req.end();
-      });
+    const send = (method: string) => sendOn(agent, `${srv.url}/engine.io/?EIO=4&transport=polling`, method);
     try {
       // a handshake must be a GET: HEAD gets "Bad handshake method" (400), with no body
       assert.deepEqual(await send("HEAD"), [400, "", false]);

@@ -146,34 +146,45 @@ async function encodingView(port: number, acceptEncoding: string | undefined): P
 const ACCEPT_ENCODINGS = [undefined, "gzip, deflate, br", "br", "gzip", "deflate", "br;q=0.5, gzip", "gzip;q=0, br", "*", "identity", "br, gzip"];
 
 test("client bundle encoding matches socket.io's for each Accept-Encoding (node and uWS backends)", async () => {
-  const { Server: UpstreamServer } = await import("socket.io");
-  const results: Record<string, unknown[]> = {};
-  for (const kind of ["upstream", "node", "uws"] as const) {
+  const results = await observeOnEach(async (port) => {
     const out: unknown[] = [];
+    for (const ae of ACCEPT_ENCODINGS) out.push(await encodingView(port, ae));
+    return out;
+  });
+  // What upstream picks, stated for the header browsers send: gzip, not br.
+  assert.equal((results.upstream[1] as { encoding: unknown }).encoding, "gzip");
+  assert.deepEqual(results.node, results.upstream, "node backend");
+  assert.deepEqual(results.uws, results.upstream, "uWS backend");
+});
+
+/**
+ * Runs `probe` against upstream socket.io on node:http and against hyperio on each backend,
+ * one server at a time, and returns what each answered.
+ */
+async function observeOnEach(probe: (port: number) => Promise<unknown[]>): Promise<Record<"upstream" | "node" | "uws", unknown[]>> {
+  const { Server: UpstreamServer } = await import("socket.io");
+  const results = {} as Record<"upstream" | "node" | "uws", unknown[]>;
+  for (const kind of ["upstream", "node", "uws"] as const) {
     if (kind === "upstream") {
       const httpServer = createHttpServer();
       const io = new UpstreamServer(httpServer);
       await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
       try {
-        for (const ae of ACCEPT_ENCODINGS) out.push(await encodingView((httpServer.address() as { port: number }).port, ae));
+        results[kind] = await probe((httpServer.address() as { port: number }).port);
       } finally {
         await io.close();
       }
     } else {
       const h = await start(kind);
       try {
-        for (const ae of ACCEPT_ENCODINGS) out.push(await encodingView(h.port, ae));
+        results[kind] = await probe(h.port);
       } finally {
         await h.cleanup();
       }
     }
-    results[kind] = out;
   }
-  // What upstream picks, stated for the header browsers send: gzip, not br.
-  assert.equal((results.upstream[1] as { encoding: unknown }).encoding, "gzip");
-  assert.deepEqual(results.node, results.upstream, "node backend");
-  assert.deepEqual(results.uws, results.upstream, "uWS backend");
-});
+  return results;
+}
 
 /** Status, type and body size of a bundle request with `method`, on a fresh connection. */
 function methodView(port: number, method: string): Promise<{ status: number; type: unknown; bodyBytes: number }> {
@@ -189,30 +200,12 @@ function methodView(port: number, method: string): Promise<{ status: number; typ
 }
 
 test("client bundle answers HEAD, POST and OPTIONS (no cors) as socket.io does (node and uWS backends)", async () => {
-  const { Server: UpstreamServer } = await import("socket.io");
   const methods = ["GET", "HEAD", "POST", "OPTIONS"];
-  const results: Record<string, unknown[]> = {};
-  for (const kind of ["upstream", "node", "uws"] as const) {
+  const results = await observeOnEach(async (port) => {
     const out: unknown[] = [];
-    if (kind === "upstream") {
-      const httpServer = createHttpServer();
-      const io = new UpstreamServer(httpServer);
-      await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
-      try {
-        for (const m of methods) out.push(await methodView((httpServer.address() as { port: number }).port, m));
-      } finally {
-        await io.close();
-      }
-    } else {
-      const h = await start(kind);
-      try {
-        for (const m of methods) out.push(await methodView(h.port, m));
-      } finally {
-        await h.cleanup();
-      }
-    }
-    results[kind] = out;
-  }
+    for (const m of methods) out.push(await methodView(port, m));
+    return out;
+  });
   assert.equal((results.upstream[1] as { status: number }).status, 200);
   assert.deepEqual(results.node, results.upstream, "node backend");
   assert.deepEqual(results.uws, results.upstream, "uWS backend");
