@@ -79,11 +79,14 @@ export class ServerProc {
   /**
    * @param hyperioBuild a tsc build of src/ (lib/hyperio-build.ts) for hyperio kinds to run
    *   instead of src/ through tsx.
+   * @param port a fixed port (LOADTEST_PORT) for servers started for external tools such as
+   *   k6; the harness leaves it unset (port 0).
    */
-  static async start(kind: ServerKind, timeoutMs = 30000, profile?: ProfileOptions, hyperioBuild?: string): Promise<ServerProc> {
+  static async start(kind: ServerKind, timeoutMs = 30000, profile?: ProfileOptions, hyperioBuild?: string, port?: number): Promise<ServerProc> {
     // --expose-gc lets the idle-memory scenario settle the heap identically on every server.
     const execArgv = ["--expose-gc"];
     const { file, env } = launchOf(kind);
+    if (port !== undefined) env.LOADTEST_PORT = String(port);
     if (hyperioBuild && HYPERIO_KINDS.has(kind)) Object.assign(env, buildEnv(hyperioBuild));
     if (profile) {
       mkdirSync(profile.dir, { recursive: true });
