@@ -32,6 +32,8 @@ import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backen
 import { bindChosenPort } from "./free-port";
 import type { WebSocketServer } from "ws";
 import { attachNode, NodeAttachOptions, NodeHandler } from "./node-backend";
+import { countOpened, countPublished, EngineCounters, frameSize, snapshotEngine, type EngineMetrics } from "./metrics";
+import { EventLoopDelay } from "./event-loop-delay";
 
 const debug = createDebug("hyperio:engine:server");
 
@@ -77,6 +79,10 @@ export class EngineServer extends EventEmitter {
   readonly wsFlushQueue = new FlushQueue();
   /** @internal polling sessions with a response due at the end of this tick. */
   readonly pollingFlushQueue = new FlushQueue();
+  /** @internal the counters behind metrics(), incremented where things happen (metrics.ts). */
+  readonly counters = new EngineCounters();
+  /** Started by the first metrics() read (event-loop-delay.ts). */
+  private readonly loopDelay = new EventLoopDelay();
   /** @internal middlewares registered with `use`, run by the backends. */
   readonly middlewares: Middleware[] = [];
   private uwsBindings: UwsBinding[] = [];
@@ -119,6 +125,18 @@ export class EngineServer extends EventEmitter {
   /** Timers currently armed by this engine (0 once every session is closed). */
   get activeTimers(): number {
     return this.timers.size;
+  }
+
+  /**
+   * A snapshot of this engine's metrics: sessions by transport, packets and bytes each way,
+   * backpressure, sessions closed by reason, event-loop delay (docs/METRICS.md). A new
+   * plain object each call; reading it walks no session.
+   *
+   * @example
+   * const { connectionsWebsocket, connectionsPolling, closedPingTimeout } = engine.metrics();
+   */
+  metrics(): EngineMetrics {
+    return snapshotEngine(this.counters, this.loopDelay);
   }
 
   /** true when attached to a uWS app, so topics and `publish` reach WebSocket sessions. */
@@ -263,9 +281,17 @@ export class EngineServer extends EventEmitter {
   publish(topic: string, data: string | Buffer | ArrayBuffer | Uint8Array, isBinary: boolean): boolean {
     // Direct sends queued earlier in this tick go first (see flush-queue.ts).
     this.wsFlushQueue.flushAll();
+    countPublished(this.counters, this.subscriberCount(topic), frameSize(data));
     let ok = false;
     for (const b of this.uwsBindings) ok = b.app.publish(topic, data, isBinary, false) || ok;
     return ok;
+  }
+
+  /** @internal WebSocket sessions subscribed to `topic` (what a publish reaches). */
+  subscriberCount(topic: string): number {
+    let n = 0;
+    for (const b of this.uwsBindings) n += b.app.numSubscribers(topic);
+    return n;
   }
 
   /** Closes every session and stops listening (for a uWS app created by `listen`). */
@@ -284,6 +310,7 @@ export class EngineServer extends EventEmitter {
       this.listenBindings.clear();
     }
     this.nodeHandler?.close();
+    this.loopDelay.stop();
     return this;
   }
 
@@ -491,6 +518,7 @@ export class EngineServer extends EventEmitter {
     }
     debug("handshaking client %s on %s", id, transport.name);
     this.initialSid.set(req, id);
+    countOpened(this.counters, transport.name);
     const socket = new Socket(id, this, transport, req, protocolOf(req));
     this.clients.set(id, socket);
     this.emit("connection", socket);

@@ -31,6 +31,7 @@ import type { EngineRequest } from "./request";
 import type { TimerRegistry } from "./timers";
 import type { FlushQueue } from "./flush-queue";
 import { Transport, TransportError, TransportOwner } from "./transport";
+import { countClosed, countHandedOver, countPacketIn, countPublished, countUpgrade, frameSize, type EngineCounters } from "./metrics";
 
 const debug = createDebug("hyperio:engine:socket");
 
@@ -62,6 +63,10 @@ export interface SessionHost {
   readonly pollingFlushQueue: FlushQueue;
   /** Transports a transport may upgrade to (engine.upgrades). */
   upgrades(transport: string): TransportName[];
+  /** The engine's metrics counters, incremented where things happen (metrics.ts). */
+  readonly counters: EngineCounters;
+  /** WebSocket sessions subscribed to a uWS topic (for the metrics of a publish). */
+  subscriberCount(topic: string): number;
   /** Told first when a session closes (before its consumer and "close" listeners). */
   sessionClosed(socket: Socket): void;
   emit(event: string, ...args: unknown[]): boolean;
@@ -234,6 +239,7 @@ export class Socket extends EventEmitter {
   /** @internal the current transport's packets. */
   onTransportPacket(packet: Packet): void {
     if (this.readyState !== "open") return;
+    countPacketIn(this.server.counters, packet);
     this.emit("packet", packet);
     // A client busy sending may have its pong queued behind data: grant one extension.
     if (this.pingTimeoutTimer && !this.hasRefreshedPingTimeout && packet.type !== "pong") {
@@ -301,6 +307,7 @@ export class Socket extends EventEmitter {
 
   /** @internal */
   onTransportOverflow(): void {
+    this.server.counters.dropped++;
     this.onClose("buffer limit exceeded");
   }
 
@@ -375,6 +382,7 @@ export class Socket extends EventEmitter {
         cleanup();
         this.transport.discard();
         this.upgraded = true;
+        countUpgrade(this.server.counters);
         this.clearTransport();
         this.setTransport(transport);
         transport.sid = this.id;
@@ -468,6 +476,7 @@ export class Socket extends EventEmitter {
       if (this.writeBufferBytes >= WS_BATCH_BYTES) this.flushNow();
       return;
     }
+    if (!t.canSend) this.server.counters.bufferWaits++;
     if (this.overCap()) return;
     this.flush();
   }
@@ -521,6 +530,7 @@ export class Socket extends EventEmitter {
     if (!t.canSend) return;
     const wbuf = this.writeBuffer;
     const fns = this.packetsFn;
+    countHandedOver(this.server.counters, wbuf.length, this.writeBufferBytes);
     this.writeBuffer = [];
     this.writeBufferBytes = 0;
     this.largestWaiting = 0;
@@ -529,6 +539,7 @@ export class Socket extends EventEmitter {
     this.server.emit("flush", this, wbuf);
     t.send(wbuf);
     // How far behind the reader is now (the transport's own backlog; see the header).
+    if (t.buffered !== 0) this.server.counters.backpressure++;
     if (t.buffered !== 0 && this.overCap()) return;
     if (fns !== undefined) for (const fn of fns) fn(t);
     this.emit("drain");
@@ -565,6 +576,8 @@ export class Socket extends EventEmitter {
     if (this.readyState !== "open") return false;
     // Direct sends queued earlier in this tick go first (see flush-queue.ts).
     this.server.wsFlushQueue.flushAll();
+    // Every subscriber but this session (a member of the topic when it publishes to it).
+    if (this.transport.tracksTopics) countPublished(this.server.counters, this.server.subscriberCount(topic) - 1, frameSize(data));
     return this.transport.publishFromSelf(topic, data, isBinary);
   }
 
@@ -619,6 +632,7 @@ export class Socket extends EventEmitter {
     if (this.readyState === "closed") return;
     debug("session %s closed: %s", this.id, reason);
     this.readyState = "closed";
+    countClosed(this.server.counters, this.transport.name, reason);
     const timers = this.server.timers;
     timers.clear(this.pingIntervalTimer);
     timers.clear(this.pingTimeoutTimer);
