@@ -4,7 +4,7 @@
 // process and the report agree on the expected deliveries without shipping per-client lists.
 import type { BroadcastSpec } from "../protocol/control";
 
-export type Layout = "none" | "single" | "rooms-except";
+export type Layout = "none" | "single" | "rooms-except" | "union-except";
 
 export const FANOUT_ROOM = "r0";
 
@@ -23,6 +23,15 @@ export function roomsFor(layout: Layout, index: number): string[] {
       if (index % 5 === 0) rooms.push("x");
       return rooms;
     }
+    case "union-except": {
+      // Issue 11's shape: one of r0..r3 each; a third of the r0 and r2 members also in r1
+      // (r0+r1, r2+r1: a socket in two target rooms must get one copy); one in eight of
+      // every room also in "x" (excluded). The broadcast goes to r0 ∪ r1 ∪ r2 minus x.
+      const rooms = [`r${index % 4}`];
+      if (index % 3 === 0 && index % 2 === 0) rooms.push("r1");
+      if (Math.floor(index / 4) % 8 === 3) rooms.push("x");
+      return rooms;
+    }
   }
 }
 
@@ -39,6 +48,8 @@ export function patternFor(layout: Layout): BroadcastSpec[] {
         { rooms: ["r1"], except: ["x"] }, // one room and except
         { rooms: ["r3"] }, // one room: the fast path, for contrast
       ];
+    case "union-except":
+      return [{ rooms: ["r0", "r1", "r2"], except: ["x"] }];
   }
 }
 

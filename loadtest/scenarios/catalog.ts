@@ -5,7 +5,7 @@
 import { isBinaryPayload, type PayloadName } from "../protocol/payloads";
 import type { CaseSpec } from "./types";
 
-export const FAMILIES = ["fanout", "rooms", "echo", "storm", "idle", "polling", "polling-echo", "mixed"] as const;
+export const FAMILIES = ["fanout", "rooms", "multiroom", "echo", "storm", "idle", "polling", "polling-echo", "mixed"] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export function isFamily(s: string): s is Family {
@@ -59,6 +59,13 @@ export function casesFor(family: Family, o: CatalogOptions): CaseSpec[] {
       for (const n of pick([1000], [60]))
         for (const burst of bursts)
           add({ id: `rooms+except n=${n} small burst=${burst}`, kind: "fanout", clients: n, pollingShare: 0, layout: "rooms-except", payload: "small", burst });
+      break;
+    case "multiroom":
+      // One shape only, io.to(["r0","r1","r2"]).except("x") (issue 11), so its CPU per delivery
+      // is not averaged with single-room broadcasts as in "rooms".
+      for (const n of pick([1000, 10000], [60]))
+        for (const burst of bursts)
+          add({ id: `r0+r1+r2-x n=${n} small burst=${burst}`, kind: "fanout", clients: n, pollingShare: 0, layout: "union-except", payload: "small", burst });
       break;
     case "echo":
       for (const n of pick([100, 1000], [20]))
