@@ -107,6 +107,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData> impleme
     const data: unknown[] = [ev, ...args];
     const packet: { type: PacketType; data: unknown[]; id?: number } = { type: PacketType.EVENT, data };
     const opts = { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
+    this.adapter.nsp.server._counters.broadcasts++;
     if (typeof data[data.length - 1] !== "function") {
       this.adapter.broadcast(packet, opts);
       return true;

@@ -210,6 +210,7 @@ export class Client<
       return;
     }
     if (this.conn.readyState !== "open") return;
+    if (opts.preEncoded === true) this.server._counters.deliveries++; // a broadcast's packet (metrics)
     const frames = Array.isArray(encoded) ? encoded : [encoded];
     for (const frame of frames) this.conn.write(frame, opts);
   }

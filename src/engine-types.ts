@@ -58,6 +58,8 @@ export interface EngineServer extends EventEmitter {
   readonly supportsPublish?: boolean;
   /** Publishes an encoded Engine.IO message to a uWS topic (UwsAdapter broadcasts). */
   publish?(topic: string, data: string | Buffer, isBinary: boolean): boolean;
+  /** hyperio: WebSocket sessions subscribed to a uWS topic (what a publish reaches; metrics). */
+  subscriberCount?(topic: string): number;
   /**
    * The engine's resolved options. Only hyperio's `maxBufferedBytes` (the per-session
    * outgoing cap) is read: UwsAdapter publishes a broadcast only when it stays well under

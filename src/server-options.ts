@@ -37,8 +37,29 @@ export interface ServerOptions {
   };
   /** Delete child namespaces of `io.of(regex|fn)` once their last socket leaves. @default false */
   cleanupEmptyChildNamespaces: boolean;
+  /**
+   * Serve `io.metrics()` in the Prometheus text format at `path` on the server's own port
+   * (uWS App or http.Server). Needs the optional peer dependency prom-client. Off by default.
+   */
+  metrics: MetricsOptions;
+  /**
+   * I/O threads that own the sockets, for listen(port) on uWS (Linux): broadcasts fan out on
+   * every core, handlers stay on this thread. README "Multi-core fanout (ioThreads)".
+   * @default 0 (or HYPERIO_IO_THREADS)
+   */
+  ioThreads: number;
   /** Engine options (pingInterval, pingTimeout, maxHttpBufferSize, transports, cors, ...). */
   [engineOption: string]: any;
+}
+
+/** The `metrics` option (docs/METRICS.md). */
+export interface MetricsOptions {
+  /** URL path answered with the exposition text. @default "/metrics" */
+  path?: string;
+  /** A prom-client Registry to register the collectors on (e.g. prom-client's global `register`). @default a new Registry */
+  register?: object;
+  /** Prefix of every metric name. @default "hyperio_" */
+  prefix?: string;
 }
 
 /** The options object as stored: recovery settings completed with their defaults. */
@@ -54,6 +75,7 @@ export const SERVER_OPTION_NAMES = new Set([
   "connectTimeout",
   "connectionStateRecovery",
   "cleanupEmptyChildNamespaces",
+  "metrics",
 ]);
 
 /** How a rejected value is shown in the message (a cyclic object must not make the check throw). */
@@ -101,6 +123,16 @@ export function validateOptions(opts: Partial<ServerOptions>): void {
   }
   if (opts.cleanupEmptyChildNamespaces !== undefined && typeof opts.cleanupEmptyChildNamespaces !== "boolean") {
     fail("cleanupEmptyChildNamespaces", "a boolean", opts.cleanupEmptyChildNamespaces);
+  }
+  const metrics = opts.metrics as unknown;
+  if (metrics !== undefined && metrics !== false) {
+    if (metrics === null || typeof metrics !== "object") fail("metrics", "an object", metrics);
+    const { path, register, prefix } = metrics as Record<string, unknown>;
+    if (path !== undefined && (typeof path !== "string" || !path.startsWith("/"))) fail("metrics.path", 'a string starting with "/"', path);
+    if (register !== undefined && (register === null || typeof (register as { metrics?: unknown }).metrics !== "function")) {
+      fail("metrics.register", "a prom-client Registry", register);
+    }
+    if (prefix !== undefined && typeof prefix !== "string") fail("metrics.prefix", "a string", prefix);
   }
 }
 

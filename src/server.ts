@@ -22,6 +22,8 @@ import { alreadyAttached, invalidArgument, invalidOption, outOfRange } from "./e
 import type { EngineServer as HyperioEngine } from "./engine";
 import type { EngineServer, EngineSocket } from "./engine-types";
 import { loadUws } from "./engine/uws-loader";
+import { EngineServer as HyperioEngineClass } from "./engine/server";
+import { ioThreadsFor } from "./engine/options";
 import { notFoundUws } from "./engine/uws-connection";
 import { LegacyClient } from "./legacy-client";
 import { Namespace, type ServerReservedEventsMap } from "./namespace";
@@ -40,6 +42,11 @@ import { clientCors, serveClientOnApp, serveClientOnHttp } from "./serve-client"
 import type { Socket } from "./socket";
 import type { ExtendedError } from "./socket-types";
 import { UwsHttpServer } from "./uws-http-server";
+import { EventLoopDelay } from "./engine/event-loop-delay";
+import { ServerCounters, snapshotServer, type ServerMetrics } from "./metrics/server-metrics";
+import { prometheusMetrics } from "./metrics/prometheus";
+import { serveMetricsOnApp, serveMetricsOnHttp } from "./metrics/serve-metrics";
+import type { PromClient } from "./metrics/prom-client";
 import {
   StrictEventEmitter,
   type AllButLast,
@@ -110,6 +117,12 @@ export class Server<
   /** @internal */
   public _connectTimeout = 45000;
   public readonly opts: ResolvedOptions;
+  /** @internal Socket.IO-level metrics counters (src/metrics/server-metrics.ts). */
+  public readonly _counters = new ServerCounters();
+  /** Event-loop delay for metrics() when the engine does not measure it (bind). */
+  private readonly metricsLoopDelay = new EventLoopDelay();
+  /** The registry the `metrics` option serves, created on first attach. */
+  private metricsRegistry: PromClient.Registry | undefined;
 
   private readonly parentNsps = new Map<ParentNspNameMatchFn, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parentNamespacesFromRegExp = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -181,6 +194,30 @@ export class Server<
   /** @internal */
   get _opts(): ResolvedOptions {
     return this.opts;
+  }
+
+  /**
+   * A snapshot of the server's metrics: connections by transport, packets and bytes each
+   * way, broadcasts and deliveries, backpressure, sessions closed by reason, connection
+   * state recovery hits and misses, event-loop delay (docs/METRICS.md). A new plain object
+   * of numbers each call; reading it walks no socket.
+   *
+   * @example
+   * setInterval(() => console.log(io.metrics().connectionsWebsocket), 10_000);
+   */
+  metrics(): ServerMetrics {
+    return snapshotServer(this._counters, this.engine, this.metricsLoopDelay);
+  }
+
+  /** The registry of the `metrics` option (created once), or undefined when it is off. */
+  private metricsOption(opts: Partial<ServerOptions>): { path: string; registry: PromClient.Registry } | undefined {
+    const m = opts.metrics ?? this.opts.metrics;
+    if (!m) return undefined;
+    this.metricsRegistry ??= prometheusMetrics(this, {
+      register: m.register as PromClient.Registry | undefined,
+      prefix: m.prefix,
+    });
+    return { path: m.path ?? "/metrics", registry: this.metricsRegistry };
   }
 
   /** Whether to serve the client bundles (set before attaching). */
@@ -265,6 +302,8 @@ export class Server<
       srv.listeners(ev).filter((fn) => !before.get(ev)!.has(fn)).map((fn) => [ev, fn] as [string, (...args: any[]) => void]),
     );
     if (this._serveClient) serveClientOnHttp(srv as HttpServer, this._path, clientCors(engineOpts.cors));
+    const metrics = this.metricsOption(opts);
+    if (metrics) serveMetricsOnHttp(srv as HttpServer, metrics.path, metrics.registry);
     this.httpServer = srv;
     this.bind(engine);
     return this;
@@ -273,6 +312,7 @@ export class Server<
   private listenUws(port: number, opts: Partial<ServerOptions>): this {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw outOfRange("port", `must be an integer 0..65535, got ${port}`);
     const { uws } = loadUws(opts.allowUwsShim ?? this.opts.allowUwsShim);
+    if (ioThreadsFor(this.engineOptions(opts)) > 0) return this.listenThreads(port, opts);
     const app = uws.App();
     this.attachApp(app, opts);
     // Our own App: anything no route took gets a 404 (uWS would drop the connection).
@@ -299,6 +339,50 @@ export class Server<
     return this;
   }
 
+  /**
+   * listen(port) with I/O threads (`ioThreads`): they own the port and serve the client
+   * bundle; this thread keeps the engine and everything above it.
+   */
+  private listenThreads(port: number, opts: Partial<ServerOptions>): this {
+    const engineOpts = this.engineOptions(opts);
+    const engine = new HyperioEngineClass(engineOpts);
+    const server = new UwsHttpServer();
+    this.httpServer = server;
+    let stopped: (() => void) | undefined;
+    let gone = false;
+    const bound = engine.listenThreads(
+      port,
+      {
+        clientPath: this._serveClient ? this._path : undefined,
+        clientCors: cloneable(clientCors(engineOpts.cors)),
+        otherPaths: "404",
+      },
+      () => {
+        gone = true;
+        stopped?.();
+      },
+    );
+    this.bind(engine);
+    if (bound === undefined) {
+      engine.close();
+      this.engineClosed = true;
+      server._listen({ us_listen_socket_close() {}, us_socket_local_port: () => port }, failingApp(), port);
+      return this;
+    }
+    this.boundPort = bound;
+    server.once("close", () => {
+      engine.close();
+      if (this.engine === engine) this.engineClosed = true;
+    });
+    server._adopt(bound, (done) => {
+      engine.close();
+      if (gone) done();
+      else stopped = done;
+    });
+    debug("listening on port %d (%d I/O threads)", bound, engine.ioThreads?.threadCount);
+    return this;
+  }
+
   /** The TCP port listened on by listen()/new Server(port) (useful with port 0). */
   get port(): number | undefined {
     return this.boundPort ?? ((this.httpServer as HttpServer | undefined)?.address() as { port?: number } | null)?.port;
@@ -318,6 +402,8 @@ export class Server<
     const engineOpts = this.engineOptions(opts);
     // Our route goes first; it yields every URL that is not a client bundle to the engine.
     if (this._serveClient) serveClientOnApp(app, this._path, clientCors(engineOpts.cors));
+    const metrics = this.metricsOption(opts);
+    if (metrics) serveMetricsOnApp(app, metrics.path, metrics.registry);
     debug("attaching to uWS app at %s", engineOpts.path);
     this.bind(engineOnApp(app, engineOpts));
   }
@@ -571,4 +657,19 @@ for (const method of emitterMethods) {
       return (this.sockets as any)[method](...args);
     },
   });
+}
+
+/** The bundle route's CORS for an I/O thread: only plain data crosses (an origin function does not). */
+function cloneable(cors: unknown): unknown {
+  try {
+    return structuredClone(cors);
+  } catch {
+    debug("the client bundle is served without CORS headers by I/O threads: the cors option holds a function");
+    return false;
+  }
+}
+
+/** A uWS App stand-in whose listen always fails: reports a threaded bind failure as uWS's would be. */
+function failingApp(): uWS.TemplatedApp {
+  return { listen: (_port: number, _opts: unknown, cb: (ls: false) => void) => cb(false) } as unknown as uWS.TemplatedApp;
 }

@@ -334,6 +334,7 @@ export class UwsAdapter extends Adapter {
     if (excluded.length === 1 && excluded[0].conn.publishFromSelf) {
       debug("publish to %s from the excluded socket %s", topic, excluded[0].id);
       const conn = excluded[0].conn;
+      this.countDeliveries(topic, 1);
       for (const frame of toFrames(encoded)) conn.publishFromSelf!(topic, frame.data, frame.isBinary);
       return true;
     }
@@ -406,8 +407,15 @@ export class UwsAdapter extends Adapter {
     return false;
   }
 
+  /** Metrics: the subscribers of `topic` but `excluded` got this broadcast's packet. */
+  private countDeliveries(topic: string, excluded: number): void {
+    const reached = (this.engine!.subscriberCount?.(topic) ?? 0) - excluded;
+    if (reached > 0) this.nsp.server._counters.deliveries += reached;
+  }
+
   private publish(topic: string, frames: Frame[]): boolean {
     const engine = this.engine!;
+    this.countDeliveries(topic, 0);
     for (const frame of frames) {
       // false means uWS had no subscriber or refused: nobody on WebSocket got it, and the
       // polling recipients are written separately, so nothing is lost silently here.
