@@ -21,14 +21,16 @@
 //   uWS socket while that transport is a uWS WebSocket (uWS keeps the list anyway), else in
 //   `ownTopics`, handed to the WebSocket in the same tick as an upgrade switch, so a
 //   publish reaches the session exactly once;
-// - after "close" no timer of this session remains armed.
+// - after "close" no timer of this session remains armed;
+// - the heartbeat is one deadline on the session itself (timers.ts): waiting to ping
+//   (`pingDue`), or waiting for the client (`pongMissed`: v4 pong, v3 ping), never both.
 import { EventEmitter } from "node:events";
 import createDebug from "debug";
 import { isBinary, Packet, PacketOptions, PacketType, RawData, toBuffer } from "../parser/engine-io";
 import type { ResolvedOptions, TransportName } from "./options";
 import type { EngineProtocol } from "./protocol";
 import type { EngineRequest } from "./request";
-import type { TimerRegistry } from "./timers";
+import type { DeadlineFn, DeadlineHolder, TimerRegistry } from "./timers";
 import type { FlushQueue } from "./flush-queue";
 import { Transport, TransportError, TransportOwner } from "./transport";
 import { countClosed, countHandedOver, countPacketIn, countPublished, countUpgrade, frameSize, type EngineCounters } from "./metrics";
@@ -128,9 +130,13 @@ export class Socket extends EventEmitter {
   /** Callbacks of the packets in writeBuffer; undefined while none (most sends have none). */
   private packetsFn: SendCallback[] | undefined = undefined;
   private flushScheduled = false;
-  private pingIntervalTimer: NodeJS.Timeout | undefined;
-  private pingTimeoutTimer: NodeJS.Timeout | undefined;
   private hasRefreshedPingTimeout = false;
+  // The heartbeat deadline (DeadlineHolder, see timers.ts). Public for the registry only.
+  /** @internal */ dlNext: DeadlineHolder | undefined = undefined;
+  /** @internal */ dlPrev: DeadlineHolder | undefined = undefined;
+  /** @internal */ dlAt = 0;
+  /** @internal */ dlFn: DeadlineFn<Socket> | undefined = undefined;
+  /** @internal */ dlList: DeadlineHolder["dlList"] = undefined;
   private cancelUpgrade: (() => void) | undefined;
   private consumer: SessionConsumer | undefined = undefined;
 
@@ -199,22 +205,23 @@ export class Socket extends EventEmitter {
 
   private schedulePing(): void {
     if (this.readyState === "closed") return;
-    const timers = this.server.timers;
-    timers.clear(this.pingIntervalTimer);
-    this.pingIntervalTimer = timers.setTimeoutWith(Socket.pingDue, this.opts.pingInterval, this);
+    this.server.timers.arm(this, Socket.pingDue, this.opts.pingInterval);
   }
 
-  // Timer callbacks take the session as argument (no closure per timer, see timers.ts).
+  // Deadline callbacks take the session as argument (no closure per timer, see timers.ts).
   private static pingDue(socket: Socket): void {
-    socket.pingIntervalTimer = undefined;
     socket.hasRefreshedPingTimeout = false;
     socket.sendPacket("ping");
     socket.resetPingTimeout();
   }
 
   private static pongMissed(socket: Socket): void {
-    socket.pingTimeoutTimer = undefined;
     if (socket.readyState !== "closed") socket.onClose("ping timeout");
+  }
+
+  /** true while the session waits for the client's heartbeat (v4 pong, v3 ping). */
+  private get awaitingClient(): boolean {
+    return this.dlFn === Socket.pongMissed;
   }
 
   /**
@@ -223,15 +230,19 @@ export class Socket extends EventEmitter {
    */
   private armClientPingTimeout(): void {
     const ms = Math.min(this.opts.pingInterval + this.opts.pingTimeout, MAX_TIMER_MS);
-    this.pingTimeoutTimer = this.server.timers.setTimeoutWith(Socket.pongMissed, ms, this);
+    this.server.timers.arm(this, Socket.pongMissed, ms);
   }
 
   private resetPingTimeout(): void {
     // Sending the ping may itself have closed the session (buffer limit): arm nothing then.
     if (this.readyState === "closed") return;
-    const timers = this.server.timers;
-    timers.clear(this.pingTimeoutTimer);
-    this.pingTimeoutTimer = timers.setTimeoutWith(Socket.pongMissed, this.opts.pingTimeout, this);
+    this.server.timers.arm(this, Socket.pongMissed, this.opts.pingTimeout);
+  }
+
+  /** Restarts the wait for the client's heartbeat from now, as Timeout#refresh would. */
+  private refreshClientDeadline(): void {
+    const ms = this.dlList!.ms;
+    this.server.timers.arm(this, Socket.pongMissed, ms);
   }
 
   // ---- incoming --------------------------------------------------------------------
@@ -242,8 +253,8 @@ export class Socket extends EventEmitter {
     countPacketIn(this.server.counters, packet);
     this.emit("packet", packet);
     // A client busy sending may have its pong queued behind data: grant one extension.
-    if (this.pingTimeoutTimer && !this.hasRefreshedPingTimeout && packet.type !== "pong") {
-      this.pingTimeoutTimer.refresh();
+    if (this.awaitingClient && !this.hasRefreshedPingTimeout && packet.type !== "pong") {
+      this.refreshClientDeadline();
       this.hasRefreshedPingTimeout = true;
     }
     switch (packet.type) {
@@ -253,7 +264,7 @@ export class Socket extends EventEmitter {
           this.onTransportError(new TransportError("invalid heartbeat direction"));
           return;
         }
-        this.pingTimeoutTimer?.refresh();
+        if (this.awaitingClient) this.refreshClientDeadline();
         this.sendPacket("pong");
         this.emit("heartbeat");
         return;
@@ -263,8 +274,7 @@ export class Socket extends EventEmitter {
           this.onTransportError(new TransportError("invalid heartbeat direction"));
           return;
         }
-        this.server.timers.clear(this.pingTimeoutTimer);
-        this.pingTimeoutTimer = undefined;
+        this.server.timers.disarm(this);
         this.schedulePing();
         this.emit("heartbeat");
         return;
@@ -633,10 +643,7 @@ export class Socket extends EventEmitter {
     debug("session %s closed: %s", this.id, reason);
     this.readyState = "closed";
     countClosed(this.server.counters, this.transport.name, reason);
-    const timers = this.server.timers;
-    timers.clear(this.pingIntervalTimer);
-    timers.clear(this.pingTimeoutTimer);
-    this.pingIntervalTimer = this.pingTimeoutTimer = undefined;
+    this.server.timers.disarm(this);
     this.cancelUpgrade?.();
     // Kept until the next tick so "close" listeners can still read what was not sent.
     process.nextTick(() => {
