@@ -66,15 +66,17 @@ export class UwsHttpServer extends EventEmitter {
   #app: uWS.TemplatedApp | undefined;
   #listenSocket: uWS.us_listen_socket | undefined;
   #port: number | undefined;
+  /** Set by _adopt: listen sockets held by I/O threads, closed through it. */
+  #stop: ((done: () => void) => void) | undefined;
 
   /** true while the uWS App accepts connections (as `http.Server#listening`). */
   get listening(): boolean {
-    return this.#listenSocket !== undefined;
+    return this.#listenSocket !== undefined || this.#stop !== undefined;
   }
 
   /** The bound address while listening, as `net.Server#address()`; null otherwise. */
   address(): AddressInfo | null {
-    if (this.#listenSocket === undefined || this.#port === undefined) return null;
+    if ((this.#listenSocket === undefined && this.#stop === undefined) || this.#port === undefined) return null;
     // uWS binds the IPv6 wildcard with IPv4 mapped in when no host is given: node reports
     // that bind as "::" / IPv6 too.
     return { address: "::", family: "IPv6", port: this.#port };
@@ -105,10 +107,28 @@ export class UwsHttpServer extends EventEmitter {
   }
 
   /**
+   * @internal Stands for a port bound by the I/O threads of `ioThreads` (they hold the listen
+   * sockets); `stop(done)` shuts them down and calls `done` once they are gone.
+   */
+  _adopt(port: number, stop: (done: () => void) => void): void {
+    if (this.listening) throw alreadyListening("hyperio: this uWS server is already listening");
+    this.#port = port;
+    this.#stop = stop;
+    process.nextTick(() => this.emit("listening"));
+  }
+
+  /**
    * Stops listening and ends the App's connections; `"close"` follows on a later tick, then
    * `cb()`. When not listening, `cb` gets an `ERR_SERVER_NOT_RUNNING` error (as node's).
    */
   close(cb?: (err?: Error) => void): this {
+    const stop = this.#stop;
+    if (stop !== undefined) {
+      this.#stop = undefined;
+      if (typeof cb === "function") this.once("close", () => cb());
+      stop(() => this.emit("close"));
+      return this;
+    }
     const ls = this.#listenSocket;
     if (typeof cb === "function") {
       if (ls === undefined) this.once("close", () => cb(notRunningError()));

@@ -84,6 +84,12 @@ export interface ServerOptions {
   maxPacketsPerPayload?: number;
   /** hyperio: ms a closing polling session waits for its next GET to deliver the close packet (default 30000). */
   pollingCloseTimeout?: number;
+  /**
+   * hyperio: I/O threads that own the sockets (Linux, uWS listen only; README "Multi-core
+   * fanout"). 0 (default) serves everything on this thread. When not given, the environment
+   * variable HYPERIO_IO_THREADS sets it for listen(port) (never for attach/attachApp).
+   */
+  ioThreads?: number;
 }
 
 export interface ResolvedOptions {
@@ -105,6 +111,35 @@ export interface ResolvedOptions {
   maxBufferedBytes: number;
   maxPacketsPerPayload: number;
   pollingCloseTimeout: number;
+  /** As given (undefined: not given; see ioThreadsFor). */
+  ioThreads: number | undefined;
+}
+
+/** Most I/O threads accepted (well above any core count it can use). */
+export const MAX_IO_THREADS = 64;
+
+/** Environment default of `ioThreads` for listen(port) (tests run the suites with it). */
+export const IO_THREADS_ENV = "HYPERIO_IO_THREADS";
+
+/**
+ * The I/O threads a listen(port) uses: the option when given, else HYPERIO_IO_THREADS, else 0.
+ * @throws InvalidOptionError when the environment value is not a valid count.
+ */
+export function ioThreadsFor(opts: { ioThreads?: number }): number {
+  if (opts.ioThreads !== undefined) return opts.ioThreads;
+  const env = process.env[IO_THREADS_ENV];
+  if (env === undefined || env === "") return 0;
+  return checkIoThreads(Number(env), IO_THREADS_ENV);
+}
+
+function checkIoThreads(v: unknown, name: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_IO_THREADS) {
+    fail(name, `expected an integer between 0 and ${MAX_IO_THREADS}, got ${String(v)}`);
+  }
+  if (v > 0 && process.platform !== "linux") {
+    fail(name, `I/O threads need Linux (SO_REUSEPORT on one port); this is ${process.platform}: leave ioThreads at 0`);
+  }
+  return v;
 }
 
 const KNOWN_TRANSPORTS: readonly TransportName[] = ["polling", "websocket"];
@@ -184,6 +219,7 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedOptions {
     maxBufferedBytes: int(opts, "maxBufferedBytes", 4 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
     maxPacketsPerPayload: int(opts, "maxPacketsPerPayload", 100_000, 1, Number.MAX_SAFE_INTEGER),
     pollingCloseTimeout: int(opts, "pollingCloseTimeout", 30000, 1, MAX_TIMER_MS),
+    ioThreads: opts.ioThreads === undefined ? undefined : checkIoThreads(opts.ioThreads, "ioThreads"),
   };
 }
 

@@ -10,6 +10,7 @@ import { applyCors } from "./cors";
 import { EngineErrorCode, EngineErrorMessage, errorBody, httpStatusFor, InvalidOptionError } from "./errors";
 import type { HttpExchange, ResponseHeaders } from "./http-exchange";
 import {
+  ioThreadsFor,
   normalizePath,
   resolveOptions,
   ResolvedOptions,
@@ -29,7 +30,8 @@ import { PollingTransport, PollingOptions } from "./transports/polling";
 import { PollingTransportV3 } from "./transports/polling-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
 import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backend";
-import { bindChosenPort } from "./free-port";
+import { bindChosenPort, CHOSEN_PORT_ATTEMPTS, freePortNow } from "./free-port";
+import { ThreadedBackend, ThreadedListenOptions } from "./threaded-backend";
 import type { WebSocketServer } from "ws";
 import { attachNode, NodeAttachOptions, NodeHandler } from "./node-backend";
 import { countOpened, countPublished, EngineCounters, frameSize, snapshotEngine, type EngineMetrics } from "./metrics";
@@ -86,6 +88,8 @@ export class EngineServer extends EventEmitter {
   /** @internal middlewares registered with `use`, run by the backends. */
   readonly middlewares: Middleware[] = [];
   private uwsBindings: UwsBinding[] = [];
+  /** The I/O threads of a listen with `ioThreads` (threaded-backend.ts); undefined otherwise. */
+  private threaded: ThreadedBackend | undefined;
   /** The bindings on apps listen() created: close() stops them and forgets them (restart). */
   private readonly listenBindings = new Set<UwsBinding>();
   /** The node:http backend, created on first use (attach, handleRequest, handleUpgrade, ws). */
@@ -141,7 +145,7 @@ export class EngineServer extends EventEmitter {
 
   /** true when attached to a uWS app, so topics and `publish` reach WebSocket sessions. */
   get supportsPublish(): boolean {
-    return this.uwsBindings.length > 0 && !this.servesNode;
+    return (this.uwsBindings.length > 0 || this.threaded !== undefined) && !this.servesNode;
   }
 
   // ---- backends --------------------------------------------------------------------
@@ -155,6 +159,7 @@ export class EngineServer extends EventEmitter {
    * app.listen(3000, () => {});
    */
   attachApp(app: uWS.TemplatedApp, options: UwsAttachOptions = {}): this {
+    refuseIoThreads(this.opts.ioThreads, "attachApp(app)");
     if (this.uwsBindings.some((b) => b.app === app)) throw new Error("hyperio/engine: this uWS app is already attached");
     this.uwsBindings.push(attachUws(this, app, this.pathFor(options.path), options));
     return this;
@@ -182,6 +187,19 @@ export class EngineServer extends EventEmitter {
       this.listenBindings.add(binding);
     };
     const host = options?.host;
+    if (ioThreadsFor(this.opts) > 0) {
+      const p = this.listenThreads(port, { host, otherPaths: "501" });
+      if (p === undefined) {
+        const err = new Error(`hyperio/engine: cannot listen on ${host ?? "0.0.0.0"}:${port}`);
+        if (cb) {
+          cb(false);
+          return Promise.resolve(0);
+        }
+        return Promise.reject(err);
+      }
+      cb?.(p);
+      return Promise.resolve(p);
+    }
     // Port 0: bound on a port chosen first, so it can be bound again after close() (free-port.ts).
     return bindChosenPort(port, host, (p) => listenUws(this, p, host, register)).then(
       (p) => {
@@ -252,8 +270,41 @@ export class EngineServer extends EventEmitter {
     return (this.nodeHandler ??= new NodeHandler(this)).ws;
   }
 
+  /**
+   * @internal Serves on `port` through `ioThreadsFor(opts)` I/O threads (threaded-backend.ts),
+   * bound before this returns, as a uWS listen is. Port 0 takes a port the OS has free
+   * (free-port.ts), which every thread then binds. Returns the port, or undefined when it
+   * could not be bound.
+   */
+  listenThreads(port: number, options: ThreadedListenOptions, onStopped?: () => void): number | undefined {
+    const threads = ioThreadsFor(this.opts);
+    for (let attempt = 0; attempt < (port === 0 ? CHOSEN_PORT_ATTEMPTS : 1); attempt++) {
+      let candidate = port;
+      if (port === 0) {
+        try {
+          candidate = freePortNow();
+        } catch {
+          return undefined;
+        }
+      }
+      const backend = new ThreadedBackend(this);
+      backend.onAllExited = onStopped;
+      if (backend.listenSync(threads, candidate, options)) {
+        this.threaded = backend;
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  /** @internal The I/O threads serving this engine (undefined without ioThreads). */
+  get ioThreads(): ThreadedBackend | undefined {
+    return this.threaded;
+  }
+
   /** The node:http backend, from now on serving this engine's sessions. */
   private node(): NodeHandler {
+    refuseIoThreads(this.opts.ioThreads, "the node:http backend (attach, handleRequest, handleUpgrade)");
     this.servesNode = true;
     return (this.nodeHandler ??= new NodeHandler(this));
   }
@@ -284,6 +335,7 @@ export class EngineServer extends EventEmitter {
     countPublished(this.counters, this.subscriberCount(topic), frameSize(data));
     let ok = false;
     for (const b of this.uwsBindings) ok = b.app.publish(topic, data, isBinary, false) || ok;
+    if (this.threaded !== undefined) ok = this.threaded.publish(topic, data, isBinary) || ok;
     return ok;
   }
 
@@ -302,6 +354,8 @@ export class EngineServer extends EventEmitter {
     // transport is already closing), so nothing is left armed when this returns.
     for (const socket of [...this.clients.values()]) socket.close(true);
     for (const b of this.uwsBindings) b.close();
+    this.threaded?.close();
+    this.threaded = undefined;
     // Apps listen() created are closed for good: drop them, so a later listen() (a restart)
     // publishes only to its own App and closed Apps are not kept alive. Apps given to
     // attachApp stay the caller's, still routed to this engine.
@@ -528,6 +582,13 @@ export class EngineServer extends EventEmitter {
   /** @internal A session closed: it leaves the registry (before any "close" listener runs). */
   sessionClosed(socket: Socket): void {
     if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
+  }
+}
+
+/** An explicit `ioThreads` is only for listen(port): the caller's App or http.Server is on this thread. */
+function refuseIoThreads(ioThreads: number | undefined, what: string): void {
+  if (ioThreads !== undefined && ioThreads > 0) {
+    throw new InvalidOptionError("ioThreads", `I/O threads serve only listen(port) on uWS, not ${what}; set ioThreads to 0 here`);
   }
 }
 

@@ -1,0 +1,112 @@
+// The two ordered command streams between the main thread and one I/O thread (`ioThreads`).
+//
+// Each direction sends one flat array per loop turn: an op code followed by that op's fixed
+// number of arguments, then the next op. One postMessage per batch, never one per command
+// (bench/thread-crossing.bench.ts measures the crossing). Order inside a stream is the order
+// the commands were issued, which is what keeps join-then-emit and write-then-broadcast in
+// order for every socket of that thread.
+//
+// Ids: `reqId` names one HTTP request (or upgrade request) waiting for the main thread's
+// answer, chosen by the I/O thread; `wsId` names one WebSocket, chosen by the main thread
+// when it accepts the upgrade (unique across threads).
+
+/** Main thread -> I/O thread. */
+export const Cmd = {
+  /** reqId, status, headers (record), body (string | Uint8Array), closeConnection */
+  HTTP_RESPONSE: 1,
+  /** reqId, wsId, headers (record) */
+  UPGRADE_ACCEPT: 2,
+  /** reqId, status, contentType ("" for none), body */
+  UPGRADE_REFUSE: 3,
+  /** wsId, frames ((string | Uint8Array)[]), compress (boolean[] or null: none compressed) */
+  WRITE: 4,
+  /** wsId, topic */
+  SUBSCRIBE: 5,
+  /** wsId, topic */
+  UNSUBSCRIBE: 6,
+  /** topic, data, isBinary */
+  PUBLISH: 7,
+  /** wsId, topic, data, isBinary: publish excluding that socket */
+  PUBLISH_FROM: 8,
+  /** wsId, code (0: close without a status code) */
+  END: 9,
+  /** mode: test hook that makes the thread die (1: throw, 2: process.exit) */
+  DIE: 10,
+  /** (no argument) close the listen socket and every connection, then exit */
+  SHUTDOWN: 11,
+} as const;
+
+/** Arguments following each main -> thread op code. */
+export const CMD_ARITY: Record<number, number> = {
+  [Cmd.HTTP_RESPONSE]: 5,
+  [Cmd.UPGRADE_ACCEPT]: 3,
+  [Cmd.UPGRADE_REFUSE]: 4,
+  [Cmd.WRITE]: 3,
+  [Cmd.SUBSCRIBE]: 2,
+  [Cmd.UNSUBSCRIBE]: 2,
+  [Cmd.PUBLISH]: 3,
+  [Cmd.PUBLISH_FROM]: 4,
+  [Cmd.END]: 2,
+  [Cmd.DIE]: 1,
+  [Cmd.SHUTDOWN]: 0,
+};
+
+/** I/O thread -> main thread. */
+export const Evt = {
+  /** reqId, request snapshot, body (Uint8Array, a BodyResult failure reason, or null: not read) */
+  HTTP: 1,
+  /** reqId: the client went away before the answer */
+  ABORTED: 2,
+  /** reqId, request snapshot: a WebSocket upgrade to verify */
+  UPGRADE: 3,
+  /** wsId: the upgraded WebSocket is open */
+  OPEN: 4,
+  /** wsId, data (string: text frame, Uint8Array: binary frame) */
+  MESSAGE: 5,
+  /** wsId, bytes held unsent (uWS backpressure plus sends kept back; 0 = drained) */
+  BUFFERED: 6,
+  /** wsId, how (CloseKind, or uWS's message when it cut the peer off) */
+  CLOSE: 7,
+} as const;
+
+export const EVT_ARITY: Record<number, number> = {
+  [Evt.HTTP]: 3,
+  [Evt.ABORTED]: 1,
+  [Evt.UPGRADE]: 2,
+  [Evt.OPEN]: 1,
+  [Evt.MESSAGE]: 2,
+  [Evt.BUFFERED]: 2,
+  [Evt.CLOSE]: 2,
+};
+
+/** How a WebSocket closed, as its thread saw it. */
+export const CloseKind = {
+  /** The peer went away, or an accepted upgrade never opened. */
+  GONE: 0,
+  /** uWS closed it over the backpressure limit after dropping a publish. */
+  OVERFLOW: 1,
+} as const;
+
+/** Listen status slots in the shared start-up array (one Int32 per thread). */
+export const ListenState = { PENDING: 0, LISTENING: 1, FAILED: 2 } as const;
+
+/** What an I/O thread is started with (workerData). */
+export interface IoThreadConfig {
+  index: number;
+  port: number;
+  host: string | undefined;
+  /** Int32Array over it: one ListenState per thread, notified once bound or failed. */
+  listenState: SharedArrayBuffer;
+  /** The engine path, normalized with its trailing slash ("/socket.io/"). */
+  path: string;
+  transports: string[];
+  maxHttpBufferSize: number;
+  maxBufferedBytes: number;
+  perMessageDeflate: { threshold: number } | false;
+  /** Serve the Socket.IO client bundle under this path (the Socket.IO server's `serveClient`). */
+  clientPath: string | undefined;
+  /** CORS for the bundle route (only when it is plain data). */
+  clientCors: unknown;
+  /** What other paths get: "404" (Socket.IO server) or "501" (engine.listen, as upstream). */
+  otherPaths: "404" | "501";
+}

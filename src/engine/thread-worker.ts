@@ -1,0 +1,393 @@
+// One I/O thread of `ioThreads`: a uWS App on the shared port (SO_REUSEPORT) that owns the
+// connections it accepts. It runs no engine and no user code: HTTP requests and upgrade
+// requests go to the main thread as one event each and come back as one command; WebSocket
+// frames go up as events; writes, subscriptions, publishes and closes come down as commands
+// (thread-protocol.ts). Everything it reads from uWS is copied before it leaves the handler.
+//
+// Lifecycle invariant: the thread never exits with its listen socket or a connection open
+// (uWS aborts the process then). SHUTDOWN, a fatal error and the DIE test hook all go through
+// `shutdown()`: close the listen socket and every connection, let the loop turn once, exit.
+import { parentPort, workerData } from "node:worker_threads";
+import type * as uWS from "uWebSockets.js";
+import { Cmd, CMD_ARITY, CloseKind, Evt, IoThreadConfig, ListenState } from "./thread-protocol";
+import { loadUws } from "./uws-loader";
+import { snapshotUwsRequest, EngineRequest } from "./request";
+import { UwsExchange } from "./uws-exchange";
+import { connectionHeader, endUws, notFoundUws, notImplementedUws } from "./uws-connection";
+import { serveClientOnApp } from "../serve-client";
+import type { CorsOptions } from "./cors";
+import { STATUS_CODES } from "node:http";
+
+const config = workerData as IoThreadConfig;
+const port = parentPort!;
+const { uws } = loadUws();
+const SEND_DROPPED = 2;
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+// ---- the stream to the main thread ------------------------------------------------------
+
+let out: unknown[] = [];
+let flushArmed = false;
+function flushOut(): void {
+  flushArmed = false;
+  if (out.length === 0) return;
+  const batch = out;
+  out = [];
+  port.postMessage(batch);
+}
+/** Queues one event; the batch leaves at the end of this loop turn. */
+function emit(...args: unknown[]): void {
+  for (let i = 0; i < args.length; i++) out.push(args[i]);
+  if (!flushArmed) {
+    flushArmed = true;
+    setImmediate(flushOut);
+  }
+}
+
+// ---- HTTP -------------------------------------------------------------------------------
+
+let nextReqId = 1;
+/** Requests waiting for the main thread's answer. */
+const exchanges = new Map<number, UwsExchange>();
+
+const onHttp = (res: uWS.HttpResponse, req: uWS.HttpRequest): void => {
+  const snap = snapshotUwsRequest(res, req, false);
+  const readBody = snap.method === "POST" && snap._query.sid !== undefined;
+  const ex = new UwsExchange(res, snap, readBody ? config.maxHttpBufferSize : undefined);
+  const id = nextReqId++;
+  exchanges.set(id, ex);
+  ex.onAbort(() => {
+    exchanges.delete(id);
+    emit(Evt.ABORTED, id);
+  });
+  if (!readBody) {
+    emit(Evt.HTTP, id, plainRequest(snap), null);
+    return;
+  }
+  ex.readBody(config.maxHttpBufferSize, (result) => {
+    if (ex.aborted) return;
+    emit(Evt.HTTP, id, plainRequest(snap), result.ok ? result.body : result.reason);
+  });
+};
+
+/** The snapshot without the aliases structured cloning would copy twice. */
+function plainRequest(snap: EngineRequest): unknown {
+  return { method: snap.method, url: snap.url, headers: { ...snap.headers }, remoteAddress: snap.remoteAddress };
+}
+
+function respond(reqId: number, status: number, headers: Record<string, string | string[]>, body: string | Uint8Array, close: boolean): void {
+  const ex = exchanges.get(reqId);
+  if (!ex) return;
+  exchanges.delete(reqId);
+  ex.respond(status, headers, typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength), close);
+}
+
+// ---- WebSocket --------------------------------------------------------------------------
+
+interface PendingUpgrade {
+  res: uWS.HttpResponse;
+  context: uWS.us_socket_context_t;
+  key: string;
+  protocol: string;
+  extensions: string;
+  connection: string | undefined;
+  aborted: boolean;
+}
+
+interface WsData {
+  id: number;
+  /** Sends kept back while the socket holds more than maxBufferedBytes (see uws-websocket.ts). */
+  held: Array<string | Uint8Array> | undefined;
+  heldCompress: boolean[] | undefined;
+  heldBytes: number;
+  /** The last BUFFERED figure sent up. */
+  reported: number;
+  unsubscribing: boolean;
+  overBudgetAtClose: boolean;
+  closed: boolean;
+}
+
+const upgrades = new Map<number, PendingUpgrade>();
+const sockets = new Map<number, uWS.WebSocket<WsData>>();
+const cap = config.maxBufferedBytes;
+
+function onUpgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
+  const snap = snapshotUwsRequest(res, req, false);
+  const pending: PendingUpgrade = {
+    res,
+    context,
+    key: req.getHeader("sec-websocket-key"),
+    protocol: req.getHeader("sec-websocket-protocol"),
+    extensions: req.getHeader("sec-websocket-extensions"),
+    connection: connectionHeader(snap.headers),
+    aborted: false,
+  };
+  const id = nextReqId++;
+  upgrades.set(id, pending);
+  res.onAborted(() => {
+    pending.aborted = true;
+  });
+  emit(Evt.UPGRADE, id, plainRequest(snap));
+}
+
+function acceptUpgrade(reqId: number, wsId: number, headers: Record<string, string | string[]>): void {
+  const p = upgrades.get(reqId);
+  upgrades.delete(reqId);
+  if (!p || p.aborted) {
+    // The main thread is waiting for this socket to open: it never will.
+    emit(Evt.CLOSE, wsId, CloseKind.GONE);
+    return;
+  }
+  p.res.cork(() => {
+    p.res.writeStatus("101 Switching Protocols");
+    for (const k in headers) {
+      const v = headers[k];
+      if (Array.isArray(v)) for (const x of v) p.res.writeHeader(k, x);
+      else p.res.writeHeader(k, v);
+    }
+    const data: WsData = {
+      id: wsId,
+      held: undefined,
+      heldCompress: undefined,
+      heldBytes: 0,
+      reported: 0,
+      unsubscribing: false,
+      overBudgetAtClose: false,
+      closed: false,
+    };
+    p.res.upgrade(data, p.key, p.protocol, p.extensions, p.context);
+  });
+}
+
+function refuseUpgrade(reqId: number, status: number, contentType: string, body: string | Uint8Array): void {
+  const p = upgrades.get(reqId);
+  upgrades.delete(reqId);
+  if (!p || p.aborted) return;
+  p.res.cork(() => {
+    p.res.writeStatus(`${status} ${STATUS_CODES[status] ?? "Unknown"}`);
+    if (contentType) p.res.writeHeader("Content-Type", contentType);
+    endUws(p.res, typeof body === "string" ? body : Buffer.from(body), p.connection, true);
+  });
+}
+
+/** Reports what the socket holds unsent when it changed in a way the main thread acts on. */
+function reportBuffered(ws: uWS.WebSocket<WsData>, d: WsData): void {
+  const amount = ws.getBufferedAmount() + d.heldBytes;
+  // Up: every growth (the session's outgoing cap reads it). Down: on empty, or halved.
+  if (amount > d.reported || (amount === 0 && d.reported !== 0) || amount * 2 < d.reported) {
+    d.reported = amount;
+    emit(Evt.BUFFERED, d.id, amount);
+  }
+}
+
+let corkFrames: Array<string | Uint8Array> = [];
+let corkCompress: boolean[] | null = null;
+let corkWs: uWS.WebSocket<WsData> | undefined;
+function writeCorked(): void {
+  const ws = corkWs!;
+  const d = ws.getUserData();
+  const frames = corkFrames;
+  const compress = corkCompress;
+  for (let i = 0; i < frames.length; i++) {
+    if (ws.getBufferedAmount() > cap) {
+      // uWS would drop any send now: keep the rest until a drain (uws-websocket.ts header).
+      d.held = frames.slice(i);
+      d.heldCompress = compress ? compress.slice(i) : frames.slice(i).map(() => false);
+      for (const f of d.held) d.heldBytes += typeof f === "string" ? f.length : f.byteLength;
+      return;
+    }
+    const f = frames[i];
+    if (ws.send(f, typeof f !== "string", compress ? compress[i] : false) === SEND_DROPPED) return;
+  }
+}
+
+function write(ws: uWS.WebSocket<WsData>, frames: Array<string | Uint8Array>, compress: boolean[] | null): void {
+  const d = ws.getUserData();
+  if (d.held !== undefined) {
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      d.held.push(f);
+      d.heldCompress!.push(compress ? compress[i] : false);
+      d.heldBytes += typeof f === "string" ? f.length : f.byteLength;
+    }
+  } else {
+    corkWs = ws;
+    corkFrames = frames;
+    corkCompress = compress;
+    ws.cork(writeCorked);
+    corkWs = undefined;
+  }
+  reportBuffered(ws, d);
+}
+
+function onDrain(ws: uWS.WebSocket<WsData>): void {
+  const d = ws.getUserData();
+  const held = d.held;
+  if (held !== undefined && ws.getBufferedAmount() <= cap) {
+    const compress = d.heldCompress!;
+    d.held = d.heldCompress = undefined;
+    d.heldBytes = 0;
+    write(ws, held, compress);
+    return;
+  }
+  reportBuffered(ws, d);
+}
+
+function end(wsId: number, code: number): void {
+  const ws = sockets.get(wsId);
+  if (!ws) return;
+  sockets.delete(wsId);
+  const d = ws.getUserData();
+  if (d.closed) return;
+  d.closed = true;
+  if (code === 0) ws.end();
+  else ws.end(code);
+}
+
+const deflate = config.perMessageDeflate;
+const behavior: uWS.WebSocketBehavior<WsData> = {
+  compression: deflate ? uws.SHARED_COMPRESSOR : uws.DISABLED,
+  maxPayloadLength: config.maxHttpBufferSize,
+  idleTimeout: 0,
+  sendPingsAutomatically: false,
+  // As uws-backend.ts: a publish reaching a socket over budget is dropped and closes it.
+  maxBackpressure: config.maxBufferedBytes,
+  closeOnBackpressureLimit: 1,
+  upgrade: onUpgrade,
+  open: (ws) => {
+    const d = ws.getUserData();
+    sockets.set(d.id, ws);
+    emit(Evt.OPEN, d.id);
+  },
+  message: (ws, message, isBinary) => {
+    // Copied out of uWS memory: the ArrayBuffer is neutered when the handler returns.
+    emit(Evt.MESSAGE, ws.getUserData().id, isBinary ? new Uint8Array(message.slice(0)) : utf8.decode(message));
+  },
+  drain: onDrain,
+  subscription: (ws, _topic, newCount, oldCount) => {
+    const d = ws.getUserData();
+    if (newCount < oldCount && !d.unsubscribing && !d.closed) d.overBudgetAtClose = ws.getBufferedAmount() > cap;
+  },
+  close: (ws, code, message) => {
+    const d = ws.getUserData();
+    sockets.delete(d.id);
+    const wasClosed = d.closed;
+    d.closed = true;
+    if (wasClosed) return;
+    const refused = code === 1006 && message.byteLength > 0 ? Buffer.from(message).toString() : undefined;
+    emit(Evt.CLOSE, d.id, d.overBudgetAtClose ? CloseKind.OVERFLOW : refused ?? CloseKind.GONE);
+  },
+};
+
+function withSocket(wsId: number): uWS.WebSocket<WsData> | undefined {
+  const ws = sockets.get(wsId);
+  return ws === undefined || ws.getUserData().closed ? undefined : ws;
+}
+
+// ---- the stream from the main thread ----------------------------------------------------
+
+function run(batch: unknown[]): void {
+  let i = 0;
+  while (i < batch.length) {
+    const op = batch[i] as number;
+    const a = i + 1;
+    i = a + CMD_ARITY[op];
+    switch (op) {
+      case Cmd.HTTP_RESPONSE:
+        respond(batch[a] as number, batch[a + 1] as number, batch[a + 2] as Record<string, string>, batch[a + 3] as string, batch[a + 4] as boolean);
+        break;
+      case Cmd.UPGRADE_ACCEPT:
+        acceptUpgrade(batch[a] as number, batch[a + 1] as number, batch[a + 2] as Record<string, string>);
+        break;
+      case Cmd.UPGRADE_REFUSE:
+        refuseUpgrade(batch[a] as number, batch[a + 1] as number, batch[a + 2] as string, batch[a + 3] as string);
+        break;
+      case Cmd.WRITE: {
+        const ws = withSocket(batch[a] as number);
+        if (ws) write(ws, batch[a + 1] as Array<string | Uint8Array>, batch[a + 2] as boolean[] | null);
+        break;
+      }
+      case Cmd.SUBSCRIBE:
+        withSocket(batch[a] as number)?.subscribe(batch[a + 1] as string);
+        break;
+      case Cmd.UNSUBSCRIBE: {
+        const ws = withSocket(batch[a] as number);
+        if (!ws) break;
+        const d = ws.getUserData();
+        d.unsubscribing = true;
+        ws.unsubscribe(batch[a + 1] as string);
+        d.unsubscribing = false;
+        break;
+      }
+      case Cmd.PUBLISH:
+        app.publish(batch[a] as string, batch[a + 1] as string, batch[a + 2] as boolean, false);
+        break;
+      case Cmd.PUBLISH_FROM: {
+        const ws = withSocket(batch[a] as number);
+        // The sender left meanwhile: every subscriber gets it.
+        if (ws) ws.publish(batch[a + 1] as string, batch[a + 2] as string, batch[a + 3] as boolean, false);
+        else app.publish(batch[a + 1] as string, batch[a + 2] as string, batch[a + 3] as boolean, false);
+        break;
+      }
+      case Cmd.END:
+        end(batch[a] as number, batch[a + 1] as number);
+        break;
+      case Cmd.DIE:
+        if (batch[a] === 1) throw new Error(`hyperio: I/O thread ${config.index} told to die (test hook)`);
+        shutdown(1);
+        return;
+      case Cmd.SHUTDOWN:
+        shutdown(0);
+        return;
+      default:
+        throw new Error(`hyperio: unknown I/O thread command ${String(op)}`);
+    }
+  }
+}
+
+// ---- start and stop ---------------------------------------------------------------------
+
+const app = uws.App();
+if (config.clientPath !== undefined) serveClientOnApp(app, config.clientPath, config.clientCors as CorsOptions | false);
+const paths = [config.path, config.path.slice(0, -1)];
+for (const p of paths) app.any(p, onHttp);
+if (config.transports.includes("websocket")) for (const p of paths) app.ws<WsData>(p, behavior);
+app.any("/*", config.otherPaths === "501" ? notImplementedUws : notFoundUws);
+
+let listenSocket: uWS.us_listen_socket | undefined;
+let stopping = false;
+
+/** Closes everything uWS holds, lets the loop turn once, then exits (see the header). */
+function shutdown(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  if (listenSocket) uws.us_listen_socket_close(listenSocket);
+  listenSocket = undefined;
+  // Runs the close handler of every WebSocket (their CLOSE events go up) and ends HTTP connections.
+  (app as unknown as { close(): void }).close();
+  flushOut();
+  setImmediate(() => {
+    if (code === 0) port.close();
+    else process.exit(code);
+  });
+}
+
+// A thread that fails must not take the process down with it: close its sockets, then exit
+// with an error the main thread sees; only this thread's connections are lost.
+process.on("uncaughtException", (err) => {
+  process.stderr.write(`hyperio: I/O thread ${config.index} failed: ${err.stack ?? err}\n`);
+  shutdown(1);
+});
+
+port.on("message", run);
+
+const state = new Int32Array(config.listenState);
+const onListen = (ls: uWS.us_listen_socket | false): void => {
+  if (ls) listenSocket = ls;
+  Atomics.store(state, config.index, ls ? ListenState.LISTENING : ListenState.FAILED);
+  Atomics.notify(state, config.index);
+  if (!ls) shutdown(0);
+};
+// Options 0: SO_REUSEPORT, so every I/O thread binds the same port.
+if (config.host) app.listen(config.host, config.port, onListen);
+else app.listen(config.port, 0 as uWS.ListenOptions, onListen);

@@ -1,0 +1,427 @@
+// The backend of `ioThreads: N`: N I/O threads (thread-worker.ts) each run a uWS App on the
+// same port and own the connections they accept; the engine, its sessions and all user code
+// stay on this thread. It sees the engine only as an EngineHost, as uws-backend.ts does.
+//
+// - HTTP (polling, handshake, CORS preflight) arriving on any thread comes here as one event
+//   with its body, and goes back as one response command to the thread holding the
+//   connection: a session's requests may use any thread's connections (keep-alive reuse).
+// - An upgrade is verified here and completed by the thread that received it, which then owns
+//   the WebSocket: a polling session may upgrade through another thread than its polls.
+// - A publish is handed once to each live thread (the frame is copied once per thread by
+//   postMessage); each thread publishes it to its own subscribers in C++.
+// - Per thread one ordered command stream, flushed once per loop turn (setImmediate), so a
+//   socket sees its writes, subscriptions and the publishes it receives in call order.
+// - A thread that dies takes only its own connections: their sessions close with
+//   "transport close", its waiting requests are dropped, the others keep serving the port.
+import { Worker } from "node:worker_threads";
+import { join } from "node:path";
+import createDebug from "debug";
+import type { EngineHost } from "./engine-host";
+import type { BodyResult, HttpExchange, ResponseHeaders } from "./http-exchange";
+import { runWithCollector } from "./middleware";
+import { EngineErrorCode, errorMessage } from "./errors";
+import { EngineRequest, parseQuery } from "./request";
+import { protocolOf, v3SupportsBinary } from "./protocol";
+import { Cmd, CloseKind, Evt, EVT_ARITY, IoThreadConfig, ListenState } from "./thread-protocol";
+import {
+  ThreadSocketLink,
+  ThreadWebSocketOptions,
+  ThreadWebSocketTransport,
+  ThreadWebSocketTransportV3,
+} from "./transports/thread-websocket";
+
+const debug = createDebug("hyperio:engine:threaded-backend");
+
+/** How long start-up may take before listen gives up (threads load and compile hyperio). */
+const START_TIMEOUT_MS = 30_000;
+
+/** Options of the threaded listen besides the engine's own. */
+export interface ThreadedListenOptions {
+  host?: string;
+  /** Serve the Socket.IO client bundle under this path. */
+  clientPath?: string;
+  clientCors?: unknown;
+  otherPaths: "404" | "501";
+}
+
+/**
+ * The thread entry point, found next to this file: thread-worker.js in dist/, or
+ * thread-worker.ts when hyperio runs from source under tsx (tests), where the thread must
+ * register tsx itself (a worker does not inherit the loader hooks of `--import tsx`).
+ */
+function workerEntry(): { file: string; eval: boolean } {
+  const fromSource = __filename.endsWith(".ts");
+  const file = join(__dirname, fromSource ? "thread-worker.ts" : "thread-worker.js");
+  if (!fromSource) return { file, eval: false };
+  const tsx = require.resolve("tsx/cjs");
+  return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, eval: true };
+}
+
+/** A request snapshot from a thread, as snapshotUwsRequest makes them (null-prototype records). */
+function requestFromThread(plain: { method: string; url: string; headers: Record<string, string>; remoteAddress: string }): EngineRequest {
+  const headers: Record<string, string> = {};
+  Object.setPrototypeOf(headers, null);
+  for (const k of Object.keys(plain.headers)) headers[k] = plain.headers[k];
+  const q = plain.url.indexOf("?");
+  const conn = { remoteAddress: plain.remoteAddress, encrypted: false };
+  return {
+    method: plain.method,
+    url: plain.url,
+    headers,
+    _query: parseQuery(q === -1 ? "" : plain.url.slice(q + 1)),
+    remoteAddress: plain.remoteAddress,
+    connection: conn,
+    socket: conn,
+  };
+}
+
+/** An HTTP request held by a thread, answered with one command. */
+class ThreadHttpExchange implements HttpExchange {
+  aborted = false;
+  responded = false;
+  baseHeaders: ResponseHeaders = {};
+  private abortCb: (() => void) | undefined;
+
+  constructor(
+    private readonly link: ThreadLink,
+    private readonly reqId: number,
+    readonly req: EngineRequest,
+    private readonly body: BodyResult | undefined,
+  ) {}
+
+  onAbort(cb: (() => void) | undefined): void {
+    this.abortCb = cb;
+  }
+
+  /** The client went away (or its thread died). */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const cb = this.abortCb;
+    this.abortCb = undefined;
+    cb?.();
+  }
+
+  respond(status: number, headers: ResponseHeaders, body?: string | Buffer, closeConnection = false): void {
+    if (this.aborted || this.responded) return;
+    this.responded = true;
+    this.abortCb = undefined;
+    this.link.exchanges.delete(this.reqId);
+    this.link.push5(Cmd.HTTP_RESPONSE, this.reqId, status, { ...this.baseHeaders, ...headers }, body ?? "", closeConnection);
+  }
+
+  readBody(_limit: number, cb: (result: BodyResult) => void): void {
+    // Read by the thread up to maxHttpBufferSize before the request came here.
+    cb(this.body ?? { ok: true, body: Buffer.alloc(0) });
+  }
+}
+
+interface PendingSocket {
+  req: EngineRequest;
+  id: string | undefined;
+}
+
+/** The main thread's end of one I/O thread: its command stream and what it holds. */
+class ThreadLink implements ThreadSocketLink {
+  readonly worker: Worker;
+  alive = true;
+  readonly exchanges = new Map<number, ThreadHttpExchange>();
+  readonly transports = new Map<number, ThreadWebSocketTransport>();
+  /** Accepted upgrades whose socket has not opened yet. */
+  readonly pending = new Map<number, PendingSocket>();
+  private out: unknown[] = [];
+  private armed = false;
+  private readonly flush = (): void => {
+    this.armed = false;
+    this.flushNow();
+  };
+
+  constructor(
+    private readonly backend: ThreadedBackend,
+    readonly index: number,
+    config: IoThreadConfig,
+  ) {
+    const entry = workerEntry();
+    this.worker = new Worker(entry.file, { eval: entry.eval, workerData: config, execArgv: [] });
+    this.worker.on("message", (batch: unknown[]) => backend.onBatch(this, batch));
+    this.worker.on("error", (err) => debug("I/O thread %d failed: %s", index, err));
+    this.worker.on("exit", (code) => backend.onExit(this, code));
+  }
+
+  private arm(): void {
+    if (!this.armed) {
+      this.armed = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  flushNow(): void {
+    if (this.out.length === 0 || !this.alive) return;
+    const batch = this.out;
+    this.out = [];
+    this.worker.postMessage(batch);
+  }
+
+  push1(op: number, a: unknown): void {
+    if (!this.alive) return;
+    this.out.push(op, a);
+    this.arm();
+  }
+  push2(op: number, a: unknown, b: unknown): void {
+    if (!this.alive) return;
+    this.out.push(op, a, b);
+    this.arm();
+  }
+  push3(op: number, a: unknown, b: unknown, c: unknown): void {
+    if (!this.alive) return;
+    this.out.push(op, a, b, c);
+    this.arm();
+  }
+  push4(op: number, a: unknown, b: unknown, c: unknown, d: unknown): void {
+    if (!this.alive) return;
+    this.out.push(op, a, b, c, d);
+    this.arm();
+  }
+  push5(op: number, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
+    if (!this.alive) return;
+    this.out.push(op, a, b, c, d, e);
+    this.arm();
+  }
+  pushNow(op: number): void {
+    if (!this.alive) return;
+    this.out.push(op);
+    this.flushNow();
+  }
+
+  // ---- ThreadSocketLink ----
+  write(wsId: number, frames: Array<string | Buffer>, compress: boolean[] | null): void {
+    this.push3(Cmd.WRITE, wsId, frames, compress);
+  }
+  subscribe(wsId: number, topic: string): void {
+    this.push2(Cmd.SUBSCRIBE, wsId, topic);
+  }
+  unsubscribe(wsId: number, topic: string): void {
+    this.push2(Cmd.UNSUBSCRIBE, wsId, topic);
+  }
+  publishFrom(wsId: number, topic: string, data: string | Buffer, isBinary: boolean): void {
+    this.backend.publishFrom(this, wsId, topic, data, isBinary);
+  }
+  end(wsId: number, code: number): void {
+    this.push2(Cmd.END, wsId, code);
+  }
+  forget(wsId: number): void {
+    this.transports.delete(wsId);
+  }
+}
+
+export class ThreadedBackend {
+  private readonly links: ThreadLink[] = [];
+  private nextWsId = 1;
+  private closed = false;
+  private exited = 0;
+  private readonly wsOpts: ThreadWebSocketOptions;
+  /** Called once every thread has exited after close(). */
+  onAllExited: (() => void) | undefined = undefined;
+
+  constructor(private readonly engine: EngineHost) {
+    const deflate = engine.opts.perMessageDeflate;
+    this.wsOpts = { compressThreshold: deflate ? deflate.threshold : false };
+  }
+
+  /**
+   * Starts `threads` I/O threads listening on `port` (a port chosen before when 0) and waits,
+   * blocking, until each one is bound, as a uWS listen binds synchronously. Returns false
+   * when a thread could not bind (the others are shut down).
+   */
+  listenSync(threads: number, port: number, options: ThreadedListenOptions): boolean {
+    const opts = this.engine.opts;
+    const listenState = new SharedArrayBuffer(4 * threads);
+    const state = new Int32Array(listenState);
+    for (let i = 0; i < threads; i++) {
+      const config: IoThreadConfig = {
+        index: i,
+        port,
+        host: options.host,
+        listenState,
+        path: opts.path,
+        transports: [...opts.transports],
+        maxHttpBufferSize: opts.maxHttpBufferSize,
+        maxBufferedBytes: opts.maxBufferedBytes,
+        perMessageDeflate: opts.perMessageDeflate,
+        clientPath: options.clientPath,
+        clientCors: options.clientCors,
+        otherPaths: options.otherPaths,
+      };
+      this.links.push(new ThreadLink(this, i, config));
+    }
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    let ok = true;
+    for (let i = 0; i < threads; i++) {
+      while (Atomics.load(state, i) === ListenState.PENDING) {
+        const left = deadline - Date.now();
+        if (left <= 0 || Atomics.wait(state, i, ListenState.PENDING, left) === "timed-out") break;
+      }
+      if (Atomics.load(state, i) !== ListenState.LISTENING) ok = false;
+    }
+    if (!ok) this.close();
+    debug("%d I/O threads on port %d: %s", threads, port, ok ? "listening" : "failed");
+    return ok;
+  }
+
+  /** Hands an encoded frame once to every live thread. */
+  publish(topic: string, data: string | Buffer | ArrayBuffer | Uint8Array, isBinary: boolean): boolean {
+    let ok = false;
+    for (const link of this.links) {
+      if (!link.alive) continue;
+      link.push3(Cmd.PUBLISH, topic, data, isBinary);
+      ok = true;
+    }
+    return ok;
+  }
+
+  /** @internal publish from one socket: excluded on its own thread, plain publish elsewhere. */
+  publishFrom(owner: ThreadLink, wsId: number, topic: string, data: string | Buffer, isBinary: boolean): void {
+    for (const link of this.links) {
+      if (link === owner) link.push4(Cmd.PUBLISH_FROM, wsId, topic, data, isBinary);
+      else link.push3(Cmd.PUBLISH, topic, data, isBinary);
+    }
+  }
+
+  /** Live I/O threads (for tests and diagnostics). */
+  get threadCount(): number {
+    return this.links.filter((l) => l.alive).length;
+  }
+
+  /** @internal Test hook: makes thread `index` die (1: throw inside it, 2: process.exit). */
+  killThread(index: number, mode: 1 | 2): void {
+    this.links[index]?.push1(Cmd.DIE, mode);
+  }
+
+  /** Stops every thread: each closes its listen socket and connections, then exits. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const link of this.links) link.pushNow(Cmd.SHUTDOWN);
+  }
+
+  // ---- events from the threads ----
+
+  /** @internal */
+  onBatch(link: ThreadLink, batch: unknown[]): void {
+    let i = 0;
+    while (i < batch.length) {
+      const op = batch[i] as number;
+      const a = i + 1;
+      i = a + EVT_ARITY[op];
+      switch (op) {
+        case Evt.MESSAGE:
+          link.transports.get(batch[a] as number)?.onRemoteMessage(batch[a + 1] as string | Uint8Array);
+          break;
+        case Evt.HTTP:
+          this.onHttp(link, batch[a] as number, batch[a + 1] as never, batch[a + 2] as Uint8Array | string | null);
+          break;
+        case Evt.ABORTED: {
+          const ex = link.exchanges.get(batch[a] as number);
+          link.exchanges.delete(batch[a] as number);
+          ex?.abort();
+          break;
+        }
+        case Evt.UPGRADE:
+          this.onUpgrade(link, batch[a] as number, requestFromThread(batch[a + 1] as never));
+          break;
+        case Evt.OPEN:
+          this.onOpen(link, batch[a] as number);
+          break;
+        case Evt.BUFFERED:
+          link.transports.get(batch[a] as number)?.onRemoteBuffered(batch[a + 1] as number);
+          break;
+        case Evt.CLOSE: {
+          const wsId = batch[a] as number;
+          link.pending.delete(wsId);
+          link.transports.get(wsId)?.onRemoteClose(batch[a + 1] as number | string);
+          break;
+        }
+        default:
+          debug("unknown event %d from I/O thread %d", op, link.index);
+          return;
+      }
+    }
+  }
+
+  private onHttp(link: ThreadLink, reqId: number, plain: never, rawBody: Uint8Array | string | null): void {
+    const req = requestFromThread(plain);
+    let body: BodyResult | undefined;
+    if (rawBody === null) body = undefined;
+    else if (typeof rawBody === "string") body = { ok: false, reason: rawBody as "too_large" };
+    else body = { ok: true, body: Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength) };
+    const ex = new ThreadHttpExchange(link, reqId, req, body);
+    link.exchanges.set(reqId, ex);
+    const engine = this.engine;
+    if (this.closed) return ex.respond(503, {}, "", true);
+    if (engine.middlewares.length === 0) {
+      engine.handleHttp(ex);
+      return;
+    }
+    runWithCollector(engine.middlewares, req, (err, shim) => {
+      if (ex.aborted) return;
+      if (err) return engine.rejectMiddleware(ex, err);
+      if (shim.ended) return ex.respond(shim.statusCode, shim.headers, shim.body ?? "");
+      ex.baseHeaders = { ...ex.baseHeaders, ...shim.headers };
+      engine.handleHttp(ex);
+    });
+  }
+
+  private onUpgrade(link: ThreadLink, reqId: number, req: EngineRequest): void {
+    const engine = this.engine;
+    // As uws-backend.ts: 400 with the plain message as text/html, as upstream engine.io.
+    const refuse = (status: number, contentType: string, body: string | Buffer): void =>
+      link.push4(Cmd.UPGRADE_REFUSE, reqId, status, contentType, body);
+    const verify = (extraHeaders: ResponseHeaders): void =>
+      engine.verifyUpgrade(req, (verdict) => {
+        if (!verdict.ok) return refuse(400, "text/html", errorMessage(verdict.code, verdict.context));
+        const wsId = this.nextWsId++;
+        link.pending.set(wsId, { req, id: verdict.id });
+        link.push3(Cmd.UPGRADE_ACCEPT, reqId, wsId, { ...extraHeaders, ...verdict.headers });
+      });
+    if (engine.middlewares.length === 0) return verify({});
+    runWithCollector(engine.middlewares, req, (err, shim) => {
+      if (err) {
+        engine.middlewareUpgradeError(req, err);
+        refuse(400, "text/html", errorMessage(EngineErrorCode.BAD_REQUEST));
+      } else if (shim.ended) {
+        refuse(shim.statusCode, "", shim.body ?? "");
+      } else {
+        verify(shim.headers);
+      }
+    });
+  }
+
+  private onOpen(link: ThreadLink, wsId: number): void {
+    const p = link.pending.get(wsId);
+    link.pending.delete(wsId);
+    if (!p) {
+      link.end(wsId, 1000);
+      return;
+    }
+    const transport =
+      protocolOf(p.req) === 4
+        ? new ThreadWebSocketTransport(link, wsId, this.wsOpts)
+        : new ThreadWebSocketTransportV3(link, wsId, this.wsOpts, v3SupportsBinary(p.req));
+    link.transports.set(wsId, transport);
+    transport.attach();
+    if (!this.engine.onWebSocketOpen(p.req, transport, p.id)) transport.refuse();
+  }
+
+  /** @internal A thread exited: whatever it held is gone. */
+  onExit(link: ThreadLink, code: number): void {
+    link.alive = false;
+    if (!this.closed) debug("I/O thread %d exited (%d): its connections are lost", link.index, code);
+    for (const ex of [...link.exchanges.values()]) ex.abort();
+    link.exchanges.clear();
+    link.pending.clear();
+    for (const t of [...link.transports.values()]) t.onRemoteClose(CloseKind.GONE);
+    link.transports.clear();
+    if (++this.exited === this.links.length) this.onAllExited?.();
+  }
+}
+
