@@ -18,7 +18,6 @@
         "native/src/records.cc",
         "native/src/utf8.cc",
         "native/src/payload.cc",
-        "native/src/packet_header.cc",
         "native/src/json_string.cc",
         "native/src/scratch.cc"
       ],

@@ -1,21 +1,25 @@
-// Native addon vs its TypeScript twin vs upstream engine.io-parser / socket.io-parser, for
-// every function in src/native, at 5 B, 125 B, (1 KiB,) 4 KiB, 64 KiB and 1 MiB, text and binary.
+// Native addon vs its TypeScript twin vs upstream engine.io-parser, for every function in
+// src/native, at 5 B, 125 B, (1 KiB,) 4 KiB, 64 KiB and 1 MiB, text and binary; and the
+// polling decode as the engine runs it (payload-bytes.ts: native vs hyperio's string codec,
+// 1 KiB to 1 MiB), which sets POLLING_NATIVE_MIN_BYTES_DECODE.
 //
 //   npx tsx bench/native-codec.bench.ts           # ~25 s
 //   npx tsx bench/native-codec.bench.ts --quick   # smoke run, a few seconds
 //   npx tsx bench/native-codec.bench.ts --only=encodePayload   # one function
 //
 // ns/op (median) per implementation; "twin/nat" > 1 means native is faster than the twin, "up/nat"
-// likewise against upstream. Each task repeats its call enough times per sample that
+// likewise against upstream, "str/nat" against the string codec (polling decode rows). Each task repeats its call enough times per sample that
 // tinybench's per-sample timer overhead does not swamp the small sizes. The last lines say,
 // per function, from which size native is >= 1.5x faster than the twin (the bar for the
-// hot path); those sizes are the NATIVE_MIN_BYTES_* constants in src/native/thresholds.ts.
+// hot path); those sizes are the NATIVE_MIN_* constants in src/native/thresholds.ts. For the
+// polling decode they say from which size native beats the string codec.
 import { Bench } from "tinybench";
 import * as eio from "engine.io-parser";
-import { Decoder as SioDecoder } from "socket.io-parser";
-import { DEFAULT_ADDON_PATH, NATIVE_PATH_ENV, loadAddon } from "../src/native/loader";
+import { findAddon, loadAddon } from "../src/native/loader";
+import { nativeInfo } from "../src/native";
 import { twin } from "../src/native/twin";
 import type { NativeFunctions } from "../src/native/types";
+import { decodePayloadBytes } from "../src/parser/engine-io/payload-bytes";
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
@@ -29,12 +33,25 @@ const SIZES: Array<[string, number]> = [
 ];
 const BAR = 1.5;
 
+// The file src/native's loader picks (HYPERIO_NATIVE_PATH, build/Release, prebuilds/).
+const addonPath = findAddon();
 let native: NativeFunctions | undefined;
 try {
-  native = loadAddon(process.env[NATIVE_PATH_ENV] || DEFAULT_ADDON_PATH);
+  if (addonPath === undefined) throw new Error("no addon built or prebuilt");
+  native = loadAddon(addonPath);
+  console.log(`native addon: ${addonPath}`);
 } catch (err) {
   console.log(`native addon not loadable (${(err as Error).message.split("\n")[0]}): twin and upstream only`);
 }
+/** Polling decode sizes: around the threshold, and past the string codec's cliff at 128 KiB. */
+const POLLING_SIZES: Array<[string, number]> = [
+  ["1KiB", 1024],
+  ["4KiB", 4096],
+  ["16KiB", 16384],
+  ["64KiB", 65536],
+  ["256KiB", 1 << 18],
+  ["1MiB", 1 << 20],
+];
 
 function repsFor(bytes: number): number {
   return Math.max(1, Math.min(500, Math.floor(20000 / Math.max(bytes, 1))));
@@ -54,19 +71,21 @@ function bytes(n: number): Buffer {
   return b;
 }
 
+type Impl = "native" | "twin" | "upstream" | "string";
+
 interface Case {
   fn: string;
   shape: string;
   size: string;
   bytes: number;
-  run: Partial<Record<"native" | "twin" | "upstream", () => unknown>>;
+  run: Partial<Record<Impl, () => unknown>>;
 }
 
 const cases: Case[] = [];
 const sink: unknown[] = [];
 
 for (const [label, size] of SIZES) {
-  // --- decodePayload / scanRecords ------------------------------------------------------
+  // --- decodePayload ----------------------------------------------------------------------
   // text: one message record of `size` bytes; many: 40-byte records; binary: one "b" record
   // whose decoded data is `size` bytes.
   const textBody = Buffer.from("4" + text(Math.max(0, size - 1), true));
@@ -76,7 +95,6 @@ for (const [label, size] of SIZES) {
   const binBody = Buffer.from("b" + bytes(size).toString("base64"));
   for (const [shape, body] of [["text", textBody], ["text x40B", manyBody], ["binary", binBody]] as const) {
     if (shape === "text x40B" && size < 4096) continue;
-    const wire = body.toString("utf8");
     const decode = (f: NativeFunctions) => () => f.decodePayload(body, 0xffffffff, 0xffffffff);
     cases.push({
       fn: "decodePayload",
@@ -88,14 +106,6 @@ for (const [label, size] of SIZES) {
         twin: decode(twin),
         upstream: () => eio.decodePayload(body.toString("utf8"), "nodebuffer"),
       },
-    });
-    const scan = (f: NativeFunctions) => () => f.scanRecords(body, 0xffffffff, 0xffffffff);
-    cases.push({
-      fn: "scanRecords",
-      shape,
-      size: label,
-      bytes: body.length,
-      run: { native: native && scan(native), twin: scan(twin), upstream: () => wire.split("\x1e") },
     });
   }
 
@@ -136,34 +146,40 @@ for (const [label, size] of SIZES) {
       run: { native: native && plain(native), twin: plain(twin), upstream: () => JSON.stringify(s) },
     });
   }
+}
 
-  // --- scanPacketHeader -------------------------------------------------------------------
-  // An ack with a namespace and `size` bytes of JSON data; upstream can only decode the
-  // whole packet (JSON.parse included), shown for scale.
-  const packet = `2/chat,17["message",${JSON.stringify(text(Math.max(0, size - 20), false))}]`;
-  const packetBytes = Buffer.from(packet);
-  const out = new Float64Array(6);
-  const decoder = new SioDecoder();
-  decoder.on("decoded", (p: unknown) => sink.push(p));
-  for (const [shape, input] of [["string", packet], ["bytes", packetBytes]] as const) {
-    const header = (f: NativeFunctions) => () => f.scanPacketHeader(input, 10, out);
-    cases.push({
-      fn: "scanPacketHeader",
-      shape,
-      size: label,
-      bytes: packet.length,
-      run: {
-        native: native && header(native),
-        twin: header(twin),
-        upstream: shape === "string" ? () => decoder.add(packet) : undefined,
-      },
-    });
+// --- polling decode (payload-bytes.ts) ---------------------------------------------------
+// What the engine does with a POST body: native (forced, whatever the thresholds) against
+// the string codec (payload.ts on body.toString()), as packets either way. ascii: one record
+// of ASCII text; text: with two-byte characters; text x40B: 40-byte records; binary: one
+// "b" record.
+if (nativeInfo.native) {
+  for (const [label, size] of POLLING_SIZES) {
+    const bodies: Array<[string, Buffer]> = [
+      ["ascii", Buffer.from("4" + text(size - 1, false))],
+      ["text", Buffer.from("4" + text(size - 1, true))],
+      ["text x40B", Buffer.from(Array.from({ length: Math.floor(size / 41) }, (_, i) => "4" + text(39, i % 2 === 0)).join("\x1e"))],
+      ["binary", Buffer.from("b" + bytes(size).toString("base64"))],
+    ];
+    for (const [shape, body] of bodies) {
+      cases.push({
+        fn: "polling decode",
+        shape,
+        size: label,
+        bytes: body.length,
+        run: {
+          native: () => decodePayloadBytes(body, { nativeMinBytes: 0, nativeMinAvgRecordBytes: 0 }),
+          string: () => decodePayloadBytes(body, { nativeMinBytes: Infinity }),
+          upstream: () => eio.decodePayload(body.toString("utf8"), "nodebuffer"),
+        },
+      });
+    }
   }
 }
 
 interface Row {
   c: Case;
-  ns: Partial<Record<"native" | "twin" | "upstream", number>>;
+  ns: Partial<Record<Impl, number>>;
 }
 
 function median(samples: number[]): number {
@@ -219,15 +235,17 @@ function ratio(a: number | undefined, b: number | undefined): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const rows = await measure();
-  const header = ["function", "shape", "size", "native", "twin", "upstream", "twin/nat", "up/nat"];
+  const header = ["function", "shape", "size", "native", "twin", "string", "upstream", "twin/nat", "str/nat", "up/nat"];
   const table = rows.map(({ c, ns }) => [
     c.fn,
     c.shape,
     c.size,
     fmt(ns.native),
     fmt(ns.twin),
+    fmt(ns.string),
     fmt(ns.upstream),
     ratio(ns.twin, ns.native),
+    ratio(ns.string, ns.native),
     ratio(ns.upstream, ns.native),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
@@ -236,7 +254,7 @@ async function main(): Promise<void> {
   for (const r of table) console.log(line(r));
 
   if (native) {
-    console.log(`\nnative >= ${BAR}x faster than the twin (per function and shape, from which size on):`);
+    console.log(`\nnative >= ${BAR}x faster than the twin (polling decode: than the string codec), per function and shape, from which size on:`);
     const groups = new Map<string, Row[]>();
     for (const r of rows) {
       const key = `${r.c.fn} ${r.c.shape}`;
@@ -247,7 +265,8 @@ async function main(): Promise<void> {
       let from: string | undefined;
       for (let i = group.length - 1; i >= 0; i--) {
         const r = group[i];
-        if ((r.ns.twin ?? 0) / (r.ns.native ?? Infinity) >= BAR) from = r.c.size;
+        const other = r.c.fn === "polling decode" ? r.ns.string : r.ns.twin;
+        if ((other ?? 0) / (r.ns.native ?? Infinity) >= BAR) from = r.c.size;
         else break;
       }
       console.log(`  ${key.padEnd(30)} ${from ? `from ${from}` : "never"}`);

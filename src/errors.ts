@@ -62,10 +62,6 @@ export const ERROR_CODES = {
   ERR_HYPERIO_TOO_MANY_RECORDS: "A payload holds more records than the limit given.",
   ERR_HYPERIO_RECORD_TOO_LARGE: "A payload record is larger than the limit given.",
   ERR_HYPERIO_OUTPUT_TOO_LARGE: "The encoded payload would be larger than the limit given.",
-  ERR_HYPERIO_BAD_PACKET_TYPE: "Unknown packet type.",
-  ERR_HYPERIO_BAD_ATTACHMENTS: "Illegal attachment count.",
-  ERR_HYPERIO_TOO_MANY_ATTACHMENTS: "More attachments than the limit given.",
-  ERR_HYPERIO_BAD_ACK_ID: "Illegal ack id.",
 } as const;
 
 export type HyperioErrorCode = keyof typeof ERROR_CODES;
@@ -148,10 +144,6 @@ export const NativeErrorCode = {
   TOO_MANY_RECORDS: "ERR_HYPERIO_TOO_MANY_RECORDS",
   RECORD_TOO_LARGE: "ERR_HYPERIO_RECORD_TOO_LARGE",
   OUTPUT_TOO_LARGE: "ERR_HYPERIO_OUTPUT_TOO_LARGE",
-  BAD_PACKET_TYPE: "ERR_HYPERIO_BAD_PACKET_TYPE",
-  BAD_ATTACHMENTS: "ERR_HYPERIO_BAD_ATTACHMENTS",
-  TOO_MANY_ATTACHMENTS: "ERR_HYPERIO_TOO_MANY_ATTACHMENTS",
-  BAD_ACK_ID: "ERR_HYPERIO_BAD_ACK_ID",
 } as const satisfies Record<string, HyperioErrorCode>;
 export type NativeErrorCode = (typeof NativeErrorCode)[keyof typeof NativeErrorCode];
 

@@ -4,14 +4,13 @@
 
 #include "errors.h"
 #include "json_string.h"
-#include "packet_header.h"
 #include "payload.h"
 
 namespace hyperio {
 
 // Bumped whenever an export's signature or semantics change; the loader refuses a build
 // whose ABI differs from the twin's (a stale build/ from an older checkout).
-constexpr uint32_t kAbiVersion = 2;
+constexpr uint32_t kAbiVersion = 3;
 
 static napi_value SetErrorFactoryExport(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -36,10 +35,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   const Export fns[] = {
       {"setErrorFactory", SetErrorFactoryExport},
-      {"scanRecords", ScanRecords},
       {"decodePayload", DecodePayload},
       {"encodePayload", EncodePayload},
-      {"scanPacketHeader", ScanPacketHeader},
       {"jsonStringIsPlain", JsonStringIsPlain},
   };
   for (const Export& e : fns) {

@@ -7,10 +7,6 @@ const char* const kErrBadBase64 = "ERR_HYPERIO_BAD_BASE64";
 const char* const kErrTooManyRecords = "ERR_HYPERIO_TOO_MANY_RECORDS";
 const char* const kErrRecordTooLarge = "ERR_HYPERIO_RECORD_TOO_LARGE";
 const char* const kErrOutputTooLarge = "ERR_HYPERIO_OUTPUT_TOO_LARGE";
-const char* const kErrBadPacketType = "ERR_HYPERIO_BAD_PACKET_TYPE";
-const char* const kErrBadAttachments = "ERR_HYPERIO_BAD_ATTACHMENTS";
-const char* const kErrTooManyAttachments = "ERR_HYPERIO_TOO_MANY_ATTACHMENTS";
-const char* const kErrBadAckId = "ERR_HYPERIO_BAD_ACK_ID";
 
 static AddonData* GetData(napi_env env) {
   void* data = nullptr;

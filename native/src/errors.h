@@ -13,10 +13,6 @@ extern const char* const kErrBadBase64;
 extern const char* const kErrTooManyRecords;
 extern const char* const kErrRecordTooLarge;
 extern const char* const kErrOutputTooLarge;
-extern const char* const kErrBadPacketType;
-extern const char* const kErrBadAttachments;
-extern const char* const kErrTooManyAttachments;
-extern const char* const kErrBadAckId;
 
 // Per-environment state (one per worker thread that loads the addon).
 struct AddonData {

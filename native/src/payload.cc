@@ -52,22 +52,6 @@ bool ReadAndScan(napi_env env, napi_callback_info info, ByteView* bytes,
 
 }  // namespace
 
-napi_value ScanRecords(napi_env env, napi_callback_info info) {
-  ByteView bytes;
-  Scratch<uint32_t> ends_scratch(&ends_pool);
-  std::vector<uint32_t>& ends = ends_scratch.get();
-  ends.clear();
-  if (!ReadAndScan(env, info, &bytes, &ends)) return nullptr;
-  void* data = nullptr;
-  napi_value buffer, result;
-  if (napi_create_arraybuffer(env, ends.size() * 4, &data, &buffer) != napi_ok) return nullptr;
-  memcpy(data, ends.data(), ends.size() * 4);
-  if (napi_create_typedarray(env, napi_uint32_array, ends.size(), buffer, 0, &result) != napi_ok) {
-    return nullptr;
-  }
-  return result;
-}
-
 napi_value DecodePayload(napi_env env, napi_callback_info info) {
   ByteView bytes;
   Scratch<uint32_t> ends_scratch(&ends_pool);

@@ -4,8 +4,6 @@
 
 namespace hyperio {
 
-// scanRecords(bytes, maxRecords, maxRecordBytes) -> Uint32Array of record end offsets
-napi_value ScanRecords(napi_env env, napi_callback_info info);
 // decodePayload(bytes, maxRecords, maxRecordBytes) -> Array<string | Buffer>
 napi_value DecodePayload(napi_env env, napi_callback_info info);
 // encodePayload(packets: Array<string | ArrayBufferView | ArrayBuffer>) -> Buffer

@@ -14,10 +14,6 @@ const MESSAGES: Record<NativeErrorCode, string> = {
   ERR_HYPERIO_TOO_MANY_RECORDS: "too many records in payload",
   ERR_HYPERIO_RECORD_TOO_LARGE: "payload record too large",
   ERR_HYPERIO_OUTPUT_TOO_LARGE: "encoded payload too large",
-  ERR_HYPERIO_BAD_PACKET_TYPE: "unknown packet type",
-  ERR_HYPERIO_BAD_ATTACHMENTS: "illegal attachments",
-  ERR_HYPERIO_TOO_MANY_ATTACHMENTS: "too many attachments",
-  ERR_HYPERIO_BAD_ACK_ID: "illegal ack id",
 };
 
 /** Error thrown by every src/native function on bad input; `code` is stable. */

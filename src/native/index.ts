@@ -2,51 +2,29 @@
 // backed by the C++ addon when it is built and by a TypeScript twin otherwise. The choice
 // is made once, at first import; callers never know which one they got.
 //
-// Codecs should call the *Auto helpers, which apply the measured thresholds:
+// Callers apply the measured thresholds of thresholds.ts (encodePayloadAuto does it for
+// encodePayload); below them the twin, or the codec's own JS, is faster.
 //
 // @example
-//   import { decodePayloadAuto, encodePayloadAuto } from "../native";
-//   const records = decodePayloadAuto(body, 256, maxHttpBufferSize); // Array<string | Buffer>
-//   const wire = encodePayloadAuto(["4hello", someBuffer]);           // Buffer
+//   import { encodePayloadAuto, nativeInfo } from "../native";
+//   const wire = encodePayloadAuto(["4hello", someBuffer]); // Buffer
+//   nativeInfo.source; // "prebuilt" | "built from source" | "twin"
 import { load, type NativeInfo } from "./loader";
-import { NATIVE_MIN_BYTES_DECODE_PAYLOAD, NATIVE_MIN_BYTES_ENCODE_PAYLOAD } from "./thresholds";
+import { NATIVE_MIN_BYTES_ENCODE_PAYLOAD } from "./thresholds";
 import { twin } from "./twin";
-import type {
-  ByteInput,
-  DecodePayloadFn,
-  EncodedPacket,
-  EncodePayloadFn,
-  JsonStringIsPlainFn,
-  ScanPacketHeaderFn,
-  ScanRecordsFn,
-} from "./types";
+import type { DecodePayloadFn, EncodedPacket, EncodePayloadFn, JsonStringIsPlainFn } from "./types";
 
 const { functions, info } = load();
 
-/** Which implementation is running and why, e.g. `{ native: false, reason: "not built (...)" }`. */
+/** Which implementation is running, from where and why, e.g. `{ native: true, source: "prebuilt", path, reason }`. */
 export const nativeInfo: NativeInfo = Object.freeze({ ...info });
 
-/** @see ScanRecordsFn */
-export const scanRecords: ScanRecordsFn = functions.scanRecords;
 /** @see DecodePayloadFn */
 export const decodePayload: DecodePayloadFn = functions.decodePayload;
 /** @see EncodePayloadFn */
 export const encodePayload: EncodePayloadFn = functions.encodePayload;
-/** @see ScanPacketHeaderFn */
-export const scanPacketHeader: ScanPacketHeaderFn = functions.scanPacketHeader;
 /** @see JsonStringIsPlainFn */
 export const jsonStringIsPlain: JsonStringIsPlainFn = functions.jsonStringIsPlain;
-
-/**
- * decodePayload on the faster implementation for this body's size (native from
- * NATIVE_MIN_BYTES_DECODE_PAYLOAD, the twin below). Same result and errors either way.
- */
-export function decodePayloadAuto(bytes: ByteInput, maxRecords: number, maxRecordBytes: number): Array<string | Buffer> {
-  const size = (bytes as { byteLength?: unknown }).byteLength;
-  return typeof size === "number" && size >= NATIVE_MIN_BYTES_DECODE_PAYLOAD
-    ? decodePayload(bytes, maxRecords, maxRecordBytes)
-    : twin.decodePayload(bytes, maxRecords, maxRecordBytes);
-}
 
 /**
  * encodePayload on the faster implementation for this batch (native once its binary
@@ -65,17 +43,6 @@ export function encodePayloadAuto(packets: ReadonlyArray<EncodedPacket>): Buffer
 
 export { twin };
 export { NativeCodecError, NativeErrorCode, createNativeError } from "./errors";
-export type { NativeInfo } from "./loader";
+export type { NativeInfo, NativeSource } from "./loader";
 export * from "./thresholds";
-export {
-  PacketHeaderSlot,
-  PACKET_HEADER_SLOTS,
-  type ByteInput,
-  type EncodedPacket,
-  type NativeFunctions,
-  type ScanRecordsFn,
-  type DecodePayloadFn,
-  type EncodePayloadFn,
-  type ScanPacketHeaderFn,
-  type JsonStringIsPlainFn,
-} from "./types";
+export type { ByteInput, EncodedPacket, NativeFunctions, DecodePayloadFn, EncodePayloadFn, JsonStringIsPlainFn } from "./types";

@@ -1,12 +1,17 @@
-// Picks the implementation of src/native once per process (per thread): the compiled
-// addon when it loads and matches this checkout's ABI, else the TypeScript twin.
+// Picks the implementation of src/native once per process (per thread), in the order the
+// ecosystem uses (node-gyp-build, as bufferutil and utf-8-validate do):
+//   1. build/Release/*.node: a build from source (`npm run build:native`; a checkout's build);
+//   2. prebuilds/<platform>-<arch>/node.napi[.<libc>].node: the binary the package ships
+//      (`npm run build:prebuilt`, run by prepack), so `npm install` needs no compiler and no
+//      install script;
+//   3. the TypeScript twin, when neither exists for this platform or the file does not load.
+// A file that loads must match this checkout's ABI (a stale build is refused).
 //
 // Environment:
 // - HYPERIO_NO_NATIVE=1      force the twin
-// - HYPERIO_NATIVE_PATH=...  load the addon from another path (the ASan build uses this)
+// - HYPERIO_NATIVE_PATH=...  load the addon from this path instead (the ASan build uses this)
 // - HYPERIO_REQUIRE_NATIVE=1 throw instead of falling back (CI, ASan runs)
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import createDebug from "debug";
 import { codedError } from "../errors";
 import { createNativeError } from "./errors";
@@ -19,25 +24,23 @@ export const NO_NATIVE_ENV = "HYPERIO_NO_NATIVE";
 export const NATIVE_PATH_ENV = "HYPERIO_NATIVE_PATH";
 export const REQUIRE_NATIVE_ENV = "HYPERIO_REQUIRE_NATIVE";
 
-/** Where `npm install` / `npm run build:native` put the addon (same from src/ and dist/). */
-export const DEFAULT_ADDON_PATH = join(__dirname, "..", "..", "build", "Release", "hyperio_native.node");
+/** The package root (same from src/ and dist/): where build/ and prebuilds/ are. */
+export const PACKAGE_ROOT = join(__dirname, "..", "..");
 
-/** Written by scripts/native/install.js when it could not build the addon (holds the reason). */
-const SKIP_MARKER = join(__dirname, "..", "..", "build", "hyperio-native-skipped.txt");
+// node-gyp-build ships no types; `path(dir)` is the lookup above, throwing when nothing matches.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild = require("node-gyp-build") as { path(dir: string): string };
 
-function skippedReason(): string | undefined {
-  try {
-    return readFileSync(SKIP_MARKER, "utf8").trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Where the running implementation comes from. */
+export type NativeSource = "prebuilt" | "built from source" | "twin";
 
 /** Which implementation src/native runs on, and why. */
 export interface NativeInfo {
   readonly native: boolean;
+  /** `prebuilt` (a file under prebuilds/), `built from source` (any other file) or `twin`. */
+  readonly source: NativeSource;
   readonly reason: string;
-  /** Path of the addon that was tried. */
+  /** The addon file loaded or tried; "" when there was none to try. */
   readonly path: string;
 }
 
@@ -46,6 +49,25 @@ export interface LoadResult {
   info: NativeInfo;
   /** The addon when it loaded, for tests and benchmarks that compare both. */
   addon: NativeAddon | undefined;
+}
+
+/**
+ * The addon file for this platform, looked up as described at the top of this file, or
+ * undefined when there is none. HYPERIO_NATIVE_PATH, when set, wins.
+ */
+export function findAddon(env: NodeJS.ProcessEnv = process.env, root: string = PACKAGE_ROOT): string | undefined {
+  if (env[NATIVE_PATH_ENV]) return env[NATIVE_PATH_ENV];
+  try {
+    return nodeGypBuild.path(root);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `path` is a binary shipped in the package's prebuilds/ (else a build from source). */
+function sourceOf(path: string, root: string): NativeSource {
+  const rel = relative(root, path);
+  return rel.startsWith(`prebuilds${sep}`) ? "prebuilt" : "built from source";
 }
 
 /** Loads the addon at `path` and checks its ABI; throws a descriptive Error on failure. */
@@ -60,28 +82,27 @@ export function loadAddon(path: string): NativeAddon {
 }
 
 function pick(env: NodeJS.ProcessEnv): LoadResult {
-  const explicitPath = env[NATIVE_PATH_ENV];
-  const path = explicitPath || DEFAULT_ADDON_PATH;
   const required = env[REQUIRE_NATIVE_ENV] === "1";
-  const fallback = (reason: string): LoadResult => {
+  const fallback = (reason: string, path: string): LoadResult => {
     if (required) throw codedError("ERR_HYPERIO_NATIVE_REQUIRED", `hyperio: native addon required (${REQUIRE_NATIVE_ENV}=1) but ${reason}`);
-    return { functions: twin, info: { native: false, reason, path }, addon: undefined };
+    return { functions: twin, info: { native: false, source: "twin", reason, path }, addon: undefined };
   };
   if (env[NO_NATIVE_ENV] === "1" && !required) {
-    return fallback(`disabled by ${NO_NATIVE_ENV}=1`);
+    return fallback(`disabled by ${NO_NATIVE_ENV}=1`, "");
   }
-  // A missing file is the expected state when the install found no toolchain (it said so
-  // then); a file that exists but does not load is a broken build worth one notice.
-  if (!explicitPath && !existsSync(path)) {
-    const skipped = skippedReason();
-    return fallback(skipped ? `not built at install: ${skipped}` : `not built (${path} missing)`);
+  // No binary for this platform is an expected state (README: `npm run build:native`); a
+  // file that exists but does not load is a broken build worth one warning.
+  const path = findAddon(env);
+  if (path === undefined) {
+    return fallback(`no prebuilt binary for ${process.platform}-${process.arch} and none built from source (npm run build:native builds one)`, "");
   }
   try {
     const addon = loadAddon(path);
-    return { functions: addon, info: { native: true, reason: `loaded ${path}`, path }, addon };
+    const info: NativeInfo = { native: true, source: sourceOf(path, PACKAGE_ROOT), reason: `loaded ${path}`, path };
+    return { functions: addon, info, addon };
   } catch (err) {
     const reason = `failed to load ${path}: ${(err as Error).message.split("\n")[0]}`;
-    const result = fallback(reason);
+    const result = fallback(reason, path);
     process.emitWarning(`hyperio: native addon ${reason}; running on the TypeScript twin`, {
       code: "HYPERIO_NATIVE_LOAD_FAILED",
     });
@@ -91,11 +112,13 @@ function pick(env: NodeJS.ProcessEnv): LoadResult {
 
 let loaded: LoadResult | undefined;
 
-/** The implementation for this thread, chosen on first call. */
+/** The implementation for this thread, chosen on first call (and said once through `debug`). */
 export function load(env: NodeJS.ProcessEnv = process.env): LoadResult {
   if (loaded === undefined) {
     loaded = pick(env);
-    debug("using %s: %s", loaded.info.native ? "native addon" : "TypeScript twin", loaded.info.reason);
+    const { source, path, reason } = loaded.info;
+    if (source === "twin") debug("running on the TypeScript twin: %s", reason);
+    else debug("running on the native addon, %s: %s", source, path);
   }
   return loaded;
 }

@@ -2,24 +2,10 @@
 // measured with `npx tsx bench/native-codec.bench.ts` (Node 20, x86-64 with SSSE3; medians,
 // best of two rounds). Below them, crossing into C++ (~100-150 ns more fixed cost than the
 // twin per call) costs more than it saves: call `twin.<fn>` instead.
-//
-// Infinity means the native version never reached the bar on its target workload: keep it
-// off the hot path (it stays exported, tested and fuzzed for the day it does).
 
-/**
- * decodePayload: polling body length in bytes. From 1 KiB native is 1.8-2.4x faster on
- * text records and 2.8-16x on binary ones (and 1.5-7.6x faster than upstream
- * engine.io-parser from 4 KiB); bodies of many small records gain 1.3-1.4x (never slower).
- * At 125 B it is a tie (0.96-1.18x).
- */
-export const NATIVE_MIN_BYTES_DECODE_PAYLOAD = 1024;
-
-/**
- * scanRecords: never on the hot path. It wins only on bodies of many small records
- * (2.4-4.8x from 4 KiB) and loses on few records (0.6-1.0x), and decodePayload does the
- * whole job in one crossing anyway.
- */
-export const NATIVE_MIN_BYTES_SCAN_RECORDS = Infinity;
+// decodePayload has no threshold here: its one caller, the polling decode, chooses between
+// the addon and the string codec (the twin never decodes in production), from
+// POLLING_NATIVE_MIN_BYTES_DECODE in src/parser/engine-io/payload-bytes.ts.
 
 /**
  * encodePayload: total bytes of *binary* packets in the batch. Binary is base64-encoded
@@ -41,5 +27,3 @@ export const NATIVE_MIN_BYTES_ENCODE_PAYLOAD = 64 * 1024;
  */
 export const NATIVE_MIN_CHARS_JSON_STRING = 512;
 
-/** scanPacketHeader: never (0.4-0.6x at every size: the header is a few bytes, the crossing is not free). */
-export const NATIVE_MIN_BYTES_SCAN_PACKET_HEADER = Infinity;

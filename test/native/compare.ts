@@ -1,7 +1,7 @@
 // Runs one call on the addon and on the twin and reports whether they agree, for the
 // differential test and scripts/native/fuzz.ts.
 import { isDeepStrictEqual } from "node:util";
-import { PACKET_HEADER_SLOTS, type NativeFunctions } from "../../src/native/types";
+import type { NativeFunctions } from "../../src/native/types";
 
 export type Outcome = { ok: unknown } | { error: { name: string; code: unknown; message: string } };
 
@@ -18,17 +18,10 @@ export type Call = (fns: NativeFunctions) => unknown;
 
 /** Call shapes, so a fuzzer can name what it ran. */
 export const calls = {
-  scanRecords: (bytes: Uint8Array, maxRecords: number, maxRecordBytes: number): Call => (f) =>
-    f.scanRecords(bytes, maxRecords, maxRecordBytes),
   decodePayload: (bytes: Uint8Array, maxRecords: number, maxRecordBytes: number): Call => (f) =>
     f.decodePayload(bytes, maxRecords, maxRecordBytes),
   encodePayload: (packets: unknown[]): Call => (f) => f.encodePayload(packets as never),
   jsonStringIsPlain: (s: string): Call => (f) => f.jsonStringIsPlain(s),
-  scanPacketHeader: (input: string | Uint8Array, maxAttachments: number): Call => (f) => {
-    const out = new Float64Array(PACKET_HEADER_SLOTS);
-    f.scanPacketHeader(input, maxAttachments, out);
-    return [...out];
-  },
 };
 
 /** Both outcomes, and whether they are identical (values deep-equal, or same error name/code/message). */

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import * as eioParser from "engine.io-parser";
 import { Decoder as SioDecoder } from "socket.io-parser";
 import { NativeCodecError, NativeErrorCode } from "../../src/native/errors";
-import { PACKET_HEADER_SLOTS } from "../../src/native/types";
 import { impls } from "./impls";
 
 const SEP = "\x1e";
@@ -26,38 +25,38 @@ function upstreamEncode(packets: Array<{ type: "message"; data: string | Buffer 
 }
 
 for (const impl of impls) {
-  const { scanRecords, decodePayload, encodePayload, scanPacketHeader, jsonStringIsPlain } = impl.fns;
+  const { decodePayload, encodePayload, jsonStringIsPlain } = impl.fns;
 
-  describe(`${impl.name}: scanRecords`, { skip: impl.skip }, () => {
-    test("ends of every record", () => {
-      assert.deepEqual([...scanRecords(Buffer.from(`4a${SEP}4bc${SEP}`), 10, 100)], [2, 6, 7]);
-      assert.deepEqual([...scanRecords(Buffer.alloc(0), 1, 0)], [0]);
-      assert.deepEqual([...scanRecords(Buffer.from(SEP + SEP), 3, 0)], [0, 1, 2]);
+  describe(`${impl.name}: decodePayload records and limits`, { skip: impl.skip }, () => {
+    test("one record per separator", () => {
+      assert.deepEqual(decodePayload(Buffer.from(`4a${SEP}4bc${SEP}`), 10, 100), ["4a", "4bc", ""]);
+      assert.deepEqual(decodePayload(Buffer.alloc(0), 1, 0), [""]);
+      assert.deepEqual(decodePayload(Buffer.from(SEP + SEP), 3, 0), ["", "", ""]);
     });
     test("accepts Uint8Array and ArrayBuffer", () => {
       const b = Buffer.from(`xx4a${SEP}4`);
-      assert.deepEqual([...scanRecords(new Uint8Array(b.buffer, b.byteOffset + 2, b.length - 2), 9, 9)], [2, 4]);
-      assert.deepEqual([...scanRecords(new Uint8Array([0x34, 0x1e]).buffer, 9, 9)], [1, 2]);
+      assert.deepEqual(decodePayload(new Uint8Array(b.buffer, b.byteOffset + 2, b.length - 2), 9, 9), ["4a", "4"]);
+      assert.deepEqual(decodePayload(new Uint8Array([0x34, 0x1e]).buffer, 9, 9), ["4", ""]);
     });
     test("limits: count then size, left to right", () => {
-      expectCode(() => scanRecords(Buffer.from(`1${SEP}2${SEP}3`), 2, 10), NativeErrorCode.TOO_MANY_RECORDS);
-      expectCode(() => scanRecords(Buffer.from(`1${SEP}22${SEP}3`), 3, 1), NativeErrorCode.RECORD_TOO_LARGE);
-      expectCode(() => scanRecords(Buffer.from("12"), 1, 1), NativeErrorCode.RECORD_TOO_LARGE);
-      expectCode(() => scanRecords(Buffer.from("1"), 0, 1), NativeErrorCode.TOO_MANY_RECORDS);
+      expectCode(() => decodePayload(Buffer.from(`1${SEP}2${SEP}3`), 2, 10), NativeErrorCode.TOO_MANY_RECORDS);
+      expectCode(() => decodePayload(Buffer.from(`1${SEP}22${SEP}3`), 3, 1), NativeErrorCode.RECORD_TOO_LARGE);
+      expectCode(() => decodePayload(Buffer.from("12"), 1, 1), NativeErrorCode.RECORD_TOO_LARGE);
+      expectCode(() => decodePayload(Buffer.from("1"), 0, 1), NativeErrorCode.TOO_MANY_RECORDS);
       // the big record comes first: size breaks before the count does
-      expectCode(() => scanRecords(Buffer.from(`1234${SEP}1${SEP}1`), 2, 3), NativeErrorCode.RECORD_TOO_LARGE);
-      assert.deepEqual([...scanRecords(Buffer.from(`123${SEP}1`), 2, 3)], [3, 5]);
+      expectCode(() => decodePayload(Buffer.from(`1234${SEP}1${SEP}1`), 2, 3), NativeErrorCode.RECORD_TOO_LARGE);
+      assert.deepEqual(decodePayload(Buffer.from(`123${SEP}1`), 2, 3), ["123", "1"]);
     });
     test("huge body with no separator is refused without scanning it all", () => {
-      expectCode(() => scanRecords(Buffer.alloc(4 << 20, 0x41), 16, 1024), NativeErrorCode.RECORD_TOO_LARGE);
+      expectCode(() => decodePayload(Buffer.alloc(4 << 20, 0x41), 16, 1024), NativeErrorCode.RECORD_TOO_LARGE);
     });
     test("bad arguments", () => {
       for (const bad of [undefined, null, "4a", [1], new Uint16Array(2), new DataView(new ArrayBuffer(2))]) {
-        expectCode(() => scanRecords(bad as never, 1, 1), NativeErrorCode.BAD_ARGUMENT);
+        expectCode(() => decodePayload(bad as never, 1, 1), NativeErrorCode.BAD_ARGUMENT);
       }
       for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 32, "1", undefined, 1n]) {
-        expectCode(() => scanRecords(Buffer.from("4"), bad as never, 1), NativeErrorCode.BAD_ARGUMENT);
-        expectCode(() => scanRecords(Buffer.from("4"), 1, bad as never), NativeErrorCode.BAD_ARGUMENT);
+        expectCode(() => decodePayload(Buffer.from("4"), bad as never, 1), NativeErrorCode.BAD_ARGUMENT);
+        expectCode(() => decodePayload(Buffer.from("4"), 1, bad as never), NativeErrorCode.BAD_ARGUMENT);
       }
     });
   });
@@ -164,70 +163,6 @@ for (const impl of impls) {
       const huge: unknown[] = ["4"];
       huge.length = 2 ** 32 - 1; // sparse: fails at the first hole, sizes nothing by length
       expectCode(() => encodePayload(huge as never), NativeErrorCode.BAD_ARGUMENT);
-    });
-  });
-
-  describe(`${impl.name}: scanPacketHeader`, { skip: impl.skip }, () => {
-    const out = new Float64Array(PACKET_HEADER_SLOTS);
-    const scan = (input: string | Uint8Array, max = 10) => {
-      scanPacketHeader(input, max, out);
-      return [...out];
-    };
-    test("fields", () => {
-      //                       type att nspS nspE id  data
-      assert.deepEqual(scan("2[\"a\"]"), [2, 0, -1, -1, -1, 1]);
-      assert.deepEqual(scan("0"), [0, 0, -1, -1, -1, 1]);
-      assert.deepEqual(scan("1/chat,"), [1, 0, 1, 6, -1, 7]);
-      assert.deepEqual(scan("2/chat,12[1]"), [2, 0, 1, 6, 12, 9]);
-      assert.deepEqual(scan("312[]"), [3, 0, -1, -1, 12, 3]);
-      assert.deepEqual(scan("52-/x,7[{}]"), [5, 2, 3, 5, 7, 7]);
-      assert.deepEqual(scan("61-[]"), [6, 1, -1, -1, -1, 3]);
-      assert.deepEqual(scan("0/admin"), [0, 0, 1, 7, -1, 7]);
-      assert.deepEqual(scan("3007"), [3, 0, -1, -1, 7, 4]);
-      assert.deepEqual(scan("2999999999999999[]"), [2, 0, -1, -1, 999999999999999, 16]);
-    });
-    test("bytes give byte offsets, strings give UTF-16 offsets", () => {
-      assert.deepEqual(scan(Buffer.from("2/é,1[]")), [2, 0, 1, 4, 1, 6]);
-      assert.deepEqual(scan("2/é,1[]"), [2, 0, 1, 3, 1, 5]);
-      assert.deepEqual(scan(new Uint8Array(Buffer.from("4\"x\""))), [4, 0, -1, -1, -1, 1]);
-      const long = "2/" + "n".repeat(5000) + ",3[]";
-      assert.deepEqual(scan(long), [2, 0, 1, 5002, 3, 5004]);
-      assert.deepEqual(scan(Buffer.from(long)), [2, 0, 1, 5002, 3, 5004]);
-    });
-    test("agrees with socket.io-parser on valid packets", () => {
-      for (const wire of ['2["ev",1]', '2/chat,["ev"]', '3/a,5[1]', '31[]', '0/x,{"t":1}', '0{}', '1/nsp,', '4"err"', '2/é,9["é"]']) {
-        let decoded: { type: number; nsp: string; id?: number } | undefined;
-        const decoder = new SioDecoder();
-        decoder.on("decoded", (p: typeof decoded) => (decoded = p));
-        decoder.add(wire);
-        const [type, , nspStart, nspEnd, id, dataStart] = scan(wire);
-        assert.ok(decoded);
-        assert.equal(type, decoded.type);
-        assert.equal(nspStart < 0 ? "/" : wire.slice(nspStart, nspEnd), decoded.nsp);
-        assert.equal(id < 0 ? undefined : id, decoded.id);
-        assert.ok(dataStart <= wire.length);
-      }
-    });
-    test("errors", () => {
-      for (const bad of ["", "7", "a", "-", "/"]) expectCode(() => scan(bad), NativeErrorCode.BAD_PACKET_TYPE);
-      for (const bad of ["5", "5-", "50-[]", "5a-", "5 1-", "51", "599999999999-", "6-1-"]) {
-        expectCode(() => scan(bad), NativeErrorCode.BAD_ATTACHMENTS);
-      }
-      expectCode(() => scan("511-[]"), NativeErrorCode.TOO_MANY_ATTACHMENTS);
-      expectCode(() => scan("59999999999-[]"), NativeErrorCode.TOO_MANY_ATTACHMENTS);
-      assert.deepEqual(scan("511-[]", 11), [5, 11, -1, -1, -1, 4]);
-      expectCode(() => scan("21000000000000000[]"), NativeErrorCode.BAD_ACK_ID);
-      expectCode(() => scan("2/a," + "9".repeat(1000)), NativeErrorCode.BAD_ACK_ID);
-      expectCode(() => scan(Buffer.alloc(0)), NativeErrorCode.BAD_PACKET_TYPE);
-    });
-    test("bad arguments", () => {
-      for (const bad of [undefined, 4, [1], new Uint16Array(1)]) {
-        expectCode(() => scanPacketHeader(bad as never, 10, out), NativeErrorCode.BAD_ARGUMENT);
-      }
-      expectCode(() => scanPacketHeader("2", -1, out), NativeErrorCode.BAD_ARGUMENT);
-      for (const bad of [undefined, new Float64Array(5), new Float32Array(6), [0, 0, 0, 0, 0, 0]]) {
-        expectCode(() => scanPacketHeader("2", 10, bad as never), NativeErrorCode.BAD_ARGUMENT);
-      }
     });
   });
 

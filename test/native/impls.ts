@@ -1,5 +1,5 @@
 // The implementations every native test runs against: the addon (when built) and the twin.
-import { DEFAULT_ADDON_PATH, NATIVE_PATH_ENV, loadAddon } from "../../src/native/loader";
+import { findAddon, loadAddon } from "../../src/native/loader";
 import { twin } from "../../src/native/twin";
 import type { NativeFunctions } from "../../src/native/types";
 
@@ -11,7 +11,9 @@ export interface Impl {
 }
 
 function loadNative(): Impl {
-  const path = process.env[NATIVE_PATH_ENV] || DEFAULT_ADDON_PATH;
+  // The file the loader would pick (HYPERIO_NATIVE_PATH, build/Release, then prebuilds/).
+  const path = findAddon();
+  if (path === undefined) return { name: "native", fns: twin, skip: "no native addon built or prebuilt; run npm run build:native" };
   try {
     return { name: "native", fns: loadAddon(path), skip: false };
   } catch (err) {

@@ -144,42 +144,6 @@ export function randomLimits(rng: Rng, payload: Buffer): [number, number] {
   return [Math.max(0, maxRecords), Math.max(0, maxRecordBytes)];
 }
 
-/** A Socket.IO packet header (+ data), valid or almost valid. */
-export function randomHeader(rng: Rng): string {
-  const type = rng.pick(["0", "1", "2", "3", "4", "5", "6", "7", "x", "", "-", "/", "9"]);
-  let s = type;
-  if (type === "5" || type === "6" || rng.bool(0.1)) {
-    const digits = rng.pick(["1", "2", "10", "11", "0", "", "01", "9999999999", "99999999999", "4294967296", "1e1", " 1", "-1"]);
-    s += digits + (rng.bool(0.9) ? "-" : "");
-  }
-  if (rng.bool(0.5)) {
-    const nsp = rng.pick(["/", "/chat", "/é", "/a,b", "/" + "x".repeat(rng.pick([200, 254, 255, 256, 257, 1000])), "/\ud800", "/😀"]);
-    s += nsp + (rng.bool(0.8) ? "," : "");
-  }
-  if (rng.bool(0.5)) {
-    s += rng.pick(["0", "1", "12", "007", "999999999999999", "1000000000000000", "9".repeat(30), " 1"]);
-  }
-  if (rng.bool(0.7)) s += rng.pick(['["ev",1]', "[]", '{"a":1}', '"x"', "", "1", "/"]);
-  return s;
-}
-
-/** Mutates a string header by units (keeps lone surrogates possible). */
-export function mutateString(rng: Rng, s: string): string {
-  const pos = rng.int(s.length + 1);
-  switch (rng.int(5)) {
-    case 0:
-      return s.slice(0, pos);
-    case 1:
-      return s.slice(0, pos) + String.fromCharCode(rng.int(0x10000)) + s.slice(pos + 1);
-    case 2:
-      return s.slice(0, pos) + rng.pick(["-", ",", "/", "0", "5", "\ud83d"]) + s.slice(pos);
-    case 3:
-      return s.slice(pos);
-    default:
-      return s + s.slice(0, pos);
-  }
-}
-
 /** An encodePayload argument: strings, binary views of every kind, sometimes a bad element. */
 export function randomPackets(rng: Rng, maxSize: number, allowBad: boolean): unknown[] {
   const count = rng.pick([0, 1, 1, 2, 3, 8, 33]);

@@ -39,12 +39,6 @@ function scanEnds(buf: Buffer, maxRecords: number, maxRecordBytes: number): numb
   }
 }
 
-/** @see ScanRecordsFn */
-export function scanRecords(bytes: ByteInput, maxRecords: number, maxRecordBytes: number): Uint32Array {
-  const [buf, max, maxBytes] = readArgs(bytes, maxRecords, maxRecordBytes);
-  return Uint32Array.from(scanEnds(buf, max, maxBytes));
-}
-
 /** @see DecodePayloadFn */
 export function decodePayload(bytes: ByteInput, maxRecords: number, maxRecordBytes: number): Array<string | Buffer> {
   const [buf, max, maxBytes] = readArgs(bytes, maxRecords, maxRecordBytes);

@@ -17,7 +17,7 @@
 // - encode: the string codec, except for batches carrying at least
 //   NATIVE_MIN_BYTES_ENCODE_PAYLOAD bytes of binary data, which encodePayloadAuto writes
 //   as base64 straight into one Buffer (87 KiB 40 -> 20, 350 KiB 410 -> 60).
-import { decodePayloadAuto, encodePayloadAuto, nativeInfo, NATIVE_MIN_BYTES_ENCODE_PAYLOAD } from "../../native";
+import { decodePayload as nativeDecodePayload, encodePayloadAuto, nativeInfo, NATIVE_MIN_BYTES_ENCODE_PAYLOAD } from "../../native";
 import { EngineParseError, EngineParseErrorCode } from "./errors";
 import { encodePacket, isBinary } from "./packet";
 import { Packet, TYPES_BY_DIGIT } from "./packet-types";
@@ -101,7 +101,7 @@ function decodeNative(bytes: Uint8Array, maxPackets: number | undefined): Packet
   let records: Array<string | Buffer>;
   try {
     const maxRecords = maxPackets === undefined || maxPackets > MAX_UINT32 ? MAX_UINT32 : maxPackets;
-    records = decodePayloadAuto(bytes, maxRecords, MAX_UINT32);
+    records = nativeDecodePayload(bytes, maxRecords, MAX_UINT32);
   } catch {
     return undefined;
   }
