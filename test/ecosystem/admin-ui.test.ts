@@ -22,8 +22,12 @@ import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { GUARD_MS, nextEvent, until } from "../adapter/cluster";
 import { Server as HyperioServer } from "../../src/index";
 
-/** hyperio runs twice: on uWS (`listen(0)`) and on node:http (`new Server(httpServer)`, as admin-ui's README shows). */
-type Impl = "upstream" | "hyperio" | "hyperio-node";
+/**
+ * hyperio runs three times: on uWS (`listen(0)`), on node:http (`new Server(httpServer)`, as
+ * admin-ui's README shows), and on uWS with metrics on (`metrics: { path: "/metrics" }`, read
+ * and scraped throughout the run, as an operator's watcher would).
+ */
+type Impl = "upstream" | "hyperio" | "hyperio-node" | "hyperio-metrics";
 const MARKER = "__step__";
 /** The admin UI's stats period is 2 s: one stats event is awaited with this guard. */
 const STATS_GUARD_MS = 6000;
@@ -40,6 +44,8 @@ interface Run {
   clients: Map<string, ClientSocket>;
   /** Step markers sent so far (numbered per run: their bytes count in the stats). */
   markers: number;
+  /** hyperio-metrics: the last /metrics exposition text scraped before close. */
+  scraped?: string;
   close(): Promise<void>;
 }
 
@@ -54,8 +60,8 @@ async function start(impl: Impl): Promise<Run> {
   let io: any;
   let port: number;
   let httpServer: ReturnType<typeof createServer> | undefined;
-  if (impl === "hyperio") {
-    io = new HyperioServer();
+  if (impl === "hyperio" || impl === "hyperio-metrics") {
+    io = new HyperioServer(impl === "hyperio-metrics" ? { metrics: { path: "/metrics" } } : {});
     io.listen(0);
     port = io.port;
   } else {
@@ -74,6 +80,14 @@ async function start(impl: Impl): Promise<Run> {
   // instrument() is typed with socket.io's Server class, whose private members no other class
   // can match, so TypeScript users of hyperio need this cast too (runtime needs nothing).
   instrument(io as InstanceType<typeof UpstreamServer>, { auth: false, mode: "development" });
+  // Metrics on: read io.metrics() and scrape /metrics while the scenario runs.
+  const watcher =
+    impl === "hyperio-metrics"
+      ? setInterval(() => {
+          io.metrics();
+          fetch(`http://127.0.0.1:${port}/metrics`).then((r: Response) => r.text(), () => {});
+        }, 200)
+      : undefined;
   const run: Run = {
     impl,
     io,
@@ -84,6 +98,10 @@ async function start(impl: Impl): Promise<Run> {
     clients: new Map(),
     markers: 0,
     async close() {
+      if (watcher !== undefined) {
+        clearInterval(watcher);
+        run.scraped = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      }
       // the admin client is among them
       for (const c of run.clients.values()) c.disconnect();
       await io.close();
@@ -342,6 +360,7 @@ async function scenario(impl: Impl): Promise<Record<string, unknown>> {
     return steps;
   } finally {
     await run.close();
+    if (run.scraped !== undefined) steps.scraped = run.scraped;
   }
 }
 
@@ -354,13 +373,21 @@ test("admin-ui (upstream socket.io): instrument() reports sockets, rooms, events
   await upstreamResult();
 });
 
-for (const impl of ["hyperio", "hyperio-node"] as const) {
-  const backend = impl === "hyperio" ? "uWS" : "node:http";
+for (const impl of ["hyperio", "hyperio-node", "hyperio-metrics"] as const) {
+  const backend = impl === "hyperio" ? "uWS" : impl === "hyperio-node" ? "node:http" : "uWS, metrics on";
   test(`admin-ui (hyperio on ${backend}, parity): same events and shapes as upstream`, async () => {
     const expected = await upstreamResult().catch((err) => {
       throw new Error(`upstream run failed, nothing to compare with: ${err}`);
     });
     const actual = await scenario(impl);
+    if (impl === "hyperio-metrics") {
+      // the exporter served throughout: its last scrape saw the admin namespace's broadcasts
+      const scraped = actual.scraped as string;
+      delete actual.scraped;
+      const broadcasts = /^hyperio_broadcasts_total (\d+)$/m.exec(scraped);
+      assert.ok(broadcasts && Number(broadcasts[1]) > 0, scraped);
+      assert.match(scraped, /^hyperio_connections\{transport="websocket"\} \d+$/m);
+    }
     // step by step, so a failure names the step
     for (const key of Object.keys(expected)) assert.deepEqual(actual[key], expected[key], key);
     assert.deepEqual(Object.keys(actual), Object.keys(expected));
