@@ -93,3 +93,62 @@ export function familyChart(family: string, results: CaseResult[], subtitle: str
     `</svg>`,
   ].join("\n");
 }
+
+/** One line of a time-series chart: a server's values over time (seconds). */
+export interface Series {
+  name: string;
+  points: Array<[number, number]>;
+}
+
+/**
+ * A line chart over time (the soak's plots: connections, deliveries/s, p99, RSS, heap, fds,
+ * drops by cause), one line per series, with the axis labelled by `fmt`. Non-finite values
+ * leave a gap in their line.
+ */
+export function timeSeriesChart(title: string, series: Series[], fmt: (v: number) => string, markers: Array<{ t: number; label: string }> = []): string {
+  const w = 960;
+  const h = 260;
+  const left = 80;
+  const right = 20;
+  const top = 36;
+  const bottom = 40;
+  const all = series.flatMap((s) => s.points.filter(([, v]) => Number.isFinite(v)));
+  const tMax = Math.max(1, ...all.map(([t]) => t));
+  const vMax = Math.max(1e-12, ...all.map(([, v]) => v));
+  const x = (t: number) => left + ((w - left - right) * t) / tMax;
+  const y = (v: number) => top + (h - top - bottom) * (1 - v / vMax);
+  const palette = ["#d9480f", "#1c7ed6", "#2f9e44", "#5f3dc4", "#e8590c", "#0c8599", "#c2255c", "#868e96"];
+  const lines = series.map((s, i) => {
+    const color = COLORS[s.name] ?? palette[i % palette.length];
+    let d = "";
+    let pen = false;
+    for (const [t, v] of s.points) {
+      if (!Number.isFinite(v)) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)}`;
+      pen = true;
+    }
+    const legend = `<rect x="${left + i * 190}" y="${h - 14}" width="10" height="10" fill="${color}"/><text x="${left + 14 + i * 190}" y="${h - 5}" class="v">${esc(s.name.length > 28 ? `${s.name.slice(0, 27)}…` : s.name)}</text>`;
+    return `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>${legend}`;
+  });
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) => `<line x1="${left}" x2="${w - right}" y1="${y(f * vMax).toFixed(1)}" y2="${y(f * vMax).toFixed(1)}" stroke="#e9ecef"/><text x="${left - 4}" y="${(y(f * vMax) + 3).toFixed(1)}" class="v" text-anchor="end">${esc(fmt(f * vMax))}</text>`,
+  );
+  const tTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(f * tMax).toFixed(1)}" y="${h - bottom + 14}" class="v" text-anchor="middle">${Math.round(f * tMax)} s</text>`);
+  const marks = markers.map(
+    (m) => `<line x1="${x(m.t).toFixed(1)}" x2="${x(m.t).toFixed(1)}" y1="${top}" y2="${h - bottom}" stroke="#adb5bd" stroke-dasharray="3,3"/><text x="${(x(m.t) + 3).toFixed(1)}" y="${top + 10}" class="v">${esc(m.label)}</text>`,
+  );
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="system-ui, sans-serif">`,
+    `<style>.v{font-size:10px;fill:#495057}</style>`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="10" y="22" font-size="14" font-weight="700">${esc(title)}</text>`,
+    ...ticks,
+    ...tTicks,
+    ...marks,
+    ...lines,
+    `</svg>`,
+  ].join("\n");
+}
