@@ -68,6 +68,17 @@ export type { HyperioErrorCode } from "./errors";
 export { loadUws } from "./engine/uws-loader";
 
 /**
+ * Which implementation of hyperio's C++ codec helpers runs: `source` is `"prebuilt"` (the
+ * binary shipped in the package), `"built from source"` (`npm run build:native`) or
+ * `"twin"` (the TypeScript fallback), with the file's `path` and a `reason`.
+ *
+ * @example
+ * console.log(require("hyperio").nativeInfo.source); // "prebuilt" on linux-x64
+ */
+export { nativeInfo } from "./native";
+export type { NativeInfo, NativeSource } from "./native";
+
+/**
  * The module itself, callable as socket.io's is: `require("hyperio")(3000, opts)` returns
  * `new Server(3000, opts)`, and every export of this file is a property of it
  * (`require("hyperio").Server`; see cjs-entry.ts). Also the default export:
