@@ -67,24 +67,89 @@ export function firstHeader(headers: EngineHeaders, name: string): string | unde
   return Array.isArray(v) ? v[0] : v;
 }
 
-function makeRequest(
-  method: string,
-  url: string,
-  query: string,
-  headers: EngineHeaders,
-  remoteAddress: string,
-  encrypted: boolean,
-): EngineRequest {
-  const conn = { remoteAddress, encrypted };
-  return {
-    method,
-    url: query ? `${url}?${query}` : url,
-    headers,
-    _query: parseQuery(query),
-    remoteAddress,
-    connection: conn,
-    socket: conn,
-  };
+/**
+ * Reads one request header (lower-case `name`) as `firstHeader(req.headers, name)` would,
+ * without building the headers record of a uWS snapshot that has not built it yet: the
+ * engine's own reads (Connection, Content-Length, Origin, ...) happen on every request.
+ */
+export function requestHeader(req: EngineRequest, name: string): string | undefined {
+  if (req instanceof UwsRequest) return UwsRequest.headerOf(req, name);
+  return firstHeader(req.headers, name);
+}
+
+/** Joins a repeated request header as RFC 9110 allows (cookie uses "; "). */
+function joinRepeated(name: string, prev: string, value: string): string {
+  return `${prev}${name === "cookie" ? "; " : ", "}${value}`;
+}
+
+/** Where `collectHeader` appends (req.forEach calls back synchronously). */
+let collecting: string[] = [];
+
+function collectHeader(key: string, value: string): void {
+  collecting.push(key, value);
+}
+
+/**
+ * A uWS request snapshot. The headers are kept as uWS listed them (`rawHeaders`, as node's
+ * IncomingMessage#rawHeaders: name, value, name, value, ...; names lower-case) and the
+ * `headers` record is built on first read, as node's IncomingMessage builds its own.
+ * Why: a record costs an object, a property array and the keys' internalisation on every
+ * polling request, whose headers the engine reads two or three of; and a session keeps its
+ * handshake request for life (~200 B for a WebSocket client's headers as a record).
+ */
+class UwsRequest implements EngineRequest {
+  [key: string]: unknown;
+  method: string;
+  url: string;
+  _query: Record<string, string>;
+  remoteAddress: string;
+  connection: { remoteAddress: string; encrypted: boolean };
+  socket: { remoteAddress: string; encrypted: boolean };
+  /** Header names (lower-case) and values in arrival order, repeats included. */
+  rawHeaders: string[];
+  #headers: EngineHeaders | undefined = undefined;
+
+  constructor(method: string, url: string, query: string, rawHeaders: string[], remoteAddress: string, encrypted: boolean) {
+    this.method = method;
+    this.url = query ? `${url}?${query}` : url;
+    this._query = parseQuery(query);
+    this.remoteAddress = remoteAddress;
+    const conn = { remoteAddress, encrypted };
+    this.connection = conn;
+    this.socket = conn;
+    this.rawHeaders = rawHeaders;
+  }
+
+  /** Request headers with lower-case keys, repeats joined (built on first read). */
+  get headers(): EngineHeaders {
+    return (this.#headers ??= this.buildHeaders());
+  }
+
+  set headers(value: EngineHeaders) {
+    this.#headers = value;
+  }
+
+  /** One header, repeats joined, from the record once built (a user may have changed it). */
+  static headerOf(req: UwsRequest, name: string): string | undefined {
+    if (req.#headers !== undefined) return firstHeader(req.#headers, name);
+    const raw = req.rawHeaders;
+    let out: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i] === name) out = out === undefined ? raw[i + 1] : joinRepeated(name, out, raw[i + 1]);
+    }
+    return out;
+  }
+
+  private buildHeaders(): EngineHeaders {
+    const headers: EngineHeaders = newRecord();
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i];
+      const prev = headers[key] as string | undefined;
+      headers[key] = prev === undefined ? raw[i + 1] : joinRepeated(key, prev, raw[i + 1]);
+    }
+    return headers;
+  }
 }
 
 /**
@@ -92,16 +157,12 @@ function makeRequest(
  * uWS handler: `req` is invalid afterwards.
  */
 export function snapshotUwsRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, encrypted: boolean): EngineRequest {
-  const headers: EngineHeaders = newRecord();
-  req.forEach((key, value) => {
-    const prev = headers[key];
-    // Repeated request headers are joined as RFC 9110 allows (cookie uses "; ").
-    headers[key] = prev === undefined ? value : `${prev}${key === "cookie" ? "; " : ", "}${value}`;
-  });
+  const raw: string[] = (collecting = []);
+  req.forEach(collectHeader);
   const remote = formatUwsAddress(res.getRemoteAddress());
   const m = req.getMethod();
   const method = m === "get" ? "GET" : m === "post" ? "POST" : m.toUpperCase();
-  return makeRequest(method, req.getUrl(), req.getQuery() ?? "", headers, remote, encrypted);
+  return new UwsRequest(method, req.getUrl(), req.getQuery() ?? "", raw, remote, encrypted);
 }
 
 /**

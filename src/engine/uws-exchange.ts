@@ -10,8 +10,8 @@ import { STATUS_CODES } from "node:http";
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import type { BodyResult, HttpExchange, ResponseHeaders } from "./http-exchange";
-import { EngineRequest, firstHeader } from "./request";
-import { connectionHeader, endUws } from "./uws-connection";
+import { EngineRequest, requestHeader } from "./request";
+import { endUws } from "./uws-connection";
 
 /** The body of an empty request (shared: nothing writes to a body). */
 const EMPTY_BODY = Buffer.alloc(0);
@@ -136,7 +136,7 @@ export class UwsExchange implements HttpExchange {
   }
 
   private startReading(limit: number): void {
-    const raw = firstHeader(this.req.headers, "content-length");
+    const raw = requestHeader(this.req, "content-length");
     let expected: number | undefined;
     if (raw !== undefined) {
       expected = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
@@ -212,7 +212,7 @@ export class UwsExchange implements HttpExchange {
         // (uWS alone closes without saying so; see uws-connection.ts). A HEAD response
         // carries no body: uWS would send it, and a kept-alive client would read it as the
         // start of its next response.
-        endUws(res, this.req.method === "HEAD" ? undefined : body, connectionHeader(this.req.headers), closeConnection);
+        endUws(res, this.req.method === "HEAD" ? undefined : body, requestHeader(this.req, "connection"), closeConnection);
       });
     };
     if (mustDefer(this)) {

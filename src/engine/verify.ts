@@ -6,6 +6,7 @@ import { EngineErrorCode } from "./errors";
 import { protocolOf } from "./protocol";
 import { randomId } from "./random-id";
 import type { ResolvedOptions, TransportName } from "./options";
+import { requestHeader } from "./request";
 import type { EngineRequest } from "./request";
 import type { Socket } from "./socket";
 
@@ -44,8 +45,9 @@ export function verifyRequest(
   if (!opts.transports.includes(transport as TransportName)) {
     return cb({ code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { transport } });
   }
-  const origin = req.headers.origin;
-  if (typeof origin === "string" && hasInvalidHeaderChar(origin)) {
+  // requestHeader: a uWS snapshot builds its headers record only when someone reads it.
+  const origin = requestHeader(req, "origin");
+  if (origin !== undefined && hasInvalidHeaderChar(origin)) {
     return cb({ code: EngineErrorCode.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } });
   }
   const sid = req._query.sid;

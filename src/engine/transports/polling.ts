@@ -12,7 +12,7 @@ import { decodePayloadBytes, encodePayloadWire, EngineParseError, Packet } from 
 import { EngineErrorCode, errorBody } from "../errors";
 import { compress, negotiateEncoding } from "../http-compression";
 import type { HttpExchange, ResponseHeaders } from "../http-exchange";
-import { firstHeader } from "../request";
+import { requestHeader } from "../request";
 import type { EngineRequest } from "../request";
 import { Transport } from "../transport";
 
@@ -99,7 +99,7 @@ export class PollingTransport extends Transport {
       return;
     }
     // v4 polling is text only: binary travels as base64 records.
-    const binaryBody = firstHeader(ex.req.headers, "content-type") === "application/octet-stream";
+    const binaryBody = requestHeader(ex.req, "content-type") === "application/octet-stream";
     if (binaryBody && !this.acceptsBinaryBodies) {
       this.respondBadRequest(ex, 400, true);
       this.onError("invalid content");
@@ -210,7 +210,7 @@ export class PollingTransport extends Transport {
     // Cheapest test first: most responses are small (and then never compressed).
     const encoding =
       hc && compressible && Buffer.byteLength(payload) >= hc.threshold
-        ? negotiateEncoding(firstHeader(ex.req.headers, "accept-encoding"))
+        ? negotiateEncoding(requestHeader(ex.req, "accept-encoding"))
         : undefined;
     if (!hc || !encoding) {
       this.addHeaders(ex.req, headers);
