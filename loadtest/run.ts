@@ -16,7 +16,8 @@ import type { WsClientKind } from "./client/fleet-protocol";
 
 const USAGE = `usage: npx tsx loadtest/run.ts [options]
   --scenario a,b      ${FAMILIES.join(", ")}, or all (default: all)
-  --servers a,b       hyperio, hyperio-twin (hyperio with HYPERIO_NO_NATIVE=1: src/native's TS
+  --servers a,b       hyperio, hyperio-base (another build of hyperio, from LOADTEST_HYPERIO_BASE_BUILD),
+                      hyperio-twin (hyperio with HYPERIO_NO_NATIVE=1: src/native's TS
                       twins), hyperio-node, upstream-ws, upstream-uws, bare-uws
                       (default: upstream-ws,upstream-uws,bare-uws, plus hyperio once src/index.ts exists)
   --clients n[,m]     client counts, replacing each scenario's defaults

@@ -7,11 +7,18 @@ import type { ControlCommand, ControlReply, ListeningNotice, ServerMem } from ".
 import { forkTs, stderrTail, stopChild } from "./child";
 import { buildEnv } from "./hyperio-build";
 
-export const SERVER_KINDS = ["hyperio", "hyperio-twin", "hyperio-node", "upstream-ws", "upstream-uws", "bare-uws"] as const;
+export const SERVER_KINDS = ["hyperio", "hyperio-twin", "hyperio-base", "hyperio-node", "upstream-ws", "upstream-uws", "bare-uws"] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** Server kinds that run hyperio's own code (they need src/index.ts). */
-export const HYPERIO_KINDS: ReadonlySet<ServerKind> = new Set(["hyperio", "hyperio-twin", "hyperio-node"]);
+export const HYPERIO_KINDS: ReadonlySet<ServerKind> = new Set(["hyperio", "hyperio-twin", "hyperio-base", "hyperio-node"]);
+
+/**
+ * Environment: a tsc build (its index.js directory) of another hyperio commit, run by the
+ * `hyperio-base` server next to `hyperio` in the same run, to measure a change against the
+ * code before it (e.g. `git archive <commit> | tar -x -C dir && tsc -p dir/tsconfig.build.json --outDir dir/dist`).
+ */
+export const HYPERIO_BASE_BUILD_ENV = "LOADTEST_HYPERIO_BASE_BUILD";
 
 /**
  * How each kind is started: its entry file and the environment it gets. `hyperio-twin` is
@@ -27,6 +34,8 @@ function launchOf(kind: ServerKind): { file: string; env: Record<string, string 
       return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
     case "hyperio-twin":
       return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: "1", HYPERIO_REQUIRE_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
+    case "hyperio-base":
+      return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
     default:
       return { file: file(kind), env: {} };
   }
@@ -88,6 +97,11 @@ export class ServerProc {
     const { file, env } = launchOf(kind);
     if (port !== undefined) env.LOADTEST_PORT = String(port);
     if (hyperioBuild && HYPERIO_KINDS.has(kind)) Object.assign(env, buildEnv(hyperioBuild));
+    if (kind === "hyperio-base") {
+      const base = process.env[HYPERIO_BASE_BUILD_ENV];
+      if (!base) throw new Error(`hyperio-base: set ${HYPERIO_BASE_BUILD_ENV} to a build of the hyperio to compare with`);
+      Object.assign(env, buildEnv(base));
+    }
     if (profile) {
       mkdirSync(profile.dir, { recursive: true });
       execArgv.push("--cpu-prof", `--cpu-prof-dir=${profile.dir}`);

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   await Promise.resolve(io.listen(port));
   port = (io as { port?: number }).port ?? port;
   await waitForPort(port);
-  const kind = process.env.LOADTEST_SERVER_KIND === "hyperio-twin" ? "hyperio-twin" : "hyperio";
+  const requested = process.env.LOADTEST_SERVER_KIND;
+  const kind = requested === "hyperio-twin" || requested === "hyperio-base" ? requested : "hyperio";
   announce({
     kind,
     port,
