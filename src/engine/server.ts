@@ -493,7 +493,10 @@ export class EngineServer extends EventEmitter {
   onWebSocketOpen(req: EngineRequest, transport: Transport, id: string | undefined): boolean {
     const sid = req._query.sid;
     if (!sid) {
-      if (this.upgradeEpoch.get(req) !== this.closeCount) {
+      // Read once and forgotten: the session keeps its request for life, a WeakMap entry with it.
+      const epoch = this.upgradeEpoch.get(req);
+      this.upgradeEpoch.delete(req);
+      if (epoch !== this.closeCount) {
         debug("handshake on a WebSocket opened across engine.close()");
         transport.destroy();
         return true;
@@ -541,6 +544,7 @@ export class EngineServer extends EventEmitter {
       onHeaders: (headers, req) => {
         if (!req._query.sid) {
           const sid = this.initialSid.get(req);
+          this.initialSid.delete(req);
           if (sid !== undefined) this.addInitialHeaders(headers, req, sid);
         }
         this.emit("headers", headers, req);
@@ -571,7 +575,9 @@ export class EngineServer extends EventEmitter {
       return undefined;
     }
     debug("handshaking client %s on %s", id, transport.name);
-    this.initialSid.set(req, id);
+    // Only a polling handshake's response reads it (onHeaders, once); a WebSocket handshake
+    // got its initial headers in verifyUpgrade.
+    if (transport.name === "polling") this.initialSid.set(req, id);
     countOpened(this.counters, transport.name);
     const socket = new Socket(id, this, transport, req, protocolOf(req));
     this.clients.set(id, socket);
