@@ -333,6 +333,7 @@ function run(batch: unknown[]): void {
         end(batch[a] as number, batch[a + 1] as number);
         break;
       case Cmd.DIE:
+        if (batch[a] === 3) process.exit(1);
         if (batch[a] === 1) throw new Error(`hyperio: I/O thread ${config.index} told to die (test hook)`);
         shutdown(1);
         return;
@@ -377,6 +378,16 @@ function shutdown(code: number): void {
 process.on("uncaughtException", (err) => {
   process.stderr.write(`hyperio: I/O thread ${config.index} failed: ${err.stack ?? err}\n`);
   shutdown(1);
+});
+
+// process.exit() from anywhere in this thread (user code loaded here, a dependency): close
+// what uWS holds on the way out, or node aborts the whole process when it tears the thread's
+// loop down with uWS handles still open.
+process.on("exit", () => {
+  if (stopping) return;
+  stopping = true;
+  if (listenSocket) uws.us_listen_socket_close(listenSocket);
+  (app as unknown as { close(): void }).close();
 });
 
 port.on("message", run);

@@ -220,6 +220,8 @@ export class ThreadedBackend {
   private closed = false;
   private exited = 0;
   private readonly wsOpts: ThreadWebSocketOptions;
+  /** @internal Test hook: told which thread carried each HTTP request and upgrade request. */
+  onThreadRequest: ((thread: number, req: EngineRequest, kind: "http" | "upgrade") => void) | undefined = undefined;
   /** Called once every thread has exited after close(). */
   onAllExited: (() => void) | undefined = undefined;
 
@@ -354,6 +356,7 @@ export class ThreadedBackend {
     if (rawBody === null) body = undefined;
     else if (typeof rawBody === "string") body = { ok: false, reason: rawBody as "too_large" };
     else body = { ok: true, body: Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength) };
+    this.onThreadRequest?.(link.index, req, "http");
     const ex = new ThreadHttpExchange(link, reqId, req, body);
     link.exchanges.set(reqId, ex);
     const engine = this.engine;
@@ -372,6 +375,7 @@ export class ThreadedBackend {
   }
 
   private onUpgrade(link: ThreadLink, reqId: number, req: EngineRequest): void {
+    this.onThreadRequest?.(link.index, req, "upgrade");
     const engine = this.engine;
     // As uws-backend.ts: 400 with the plain message as text/html, as upstream engine.io.
     const refuse = (status: number, contentType: string, body: string | Buffer): void =>
