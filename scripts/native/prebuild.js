@@ -6,6 +6,9 @@
 //
 //   npm run build:prebuilt            build unless the binary is newer than every source file
 //   npm run build:prebuilt -- --force build anyway
+//   node scripts/native/prebuild.js --optional
+//                                     `prepare` (npm install in a checkout or from git): a failed
+//                                     build is reported and the install goes on, on the twin
 //
 // Stripped of symbols when `strip` is there (as prebuildify --strip does): about half the size.
 // Plain CommonJS, like build.js.
@@ -56,7 +59,11 @@ function main() {
     return;
   }
   const r = spawnSync(process.execPath, [path.join(__dirname, "build.js"), `--out=${out}`], { stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  if (r.status !== 0) {
+    if (!process.argv.includes("--optional")) process.exit(r.status ?? 1);
+    process.stderr.write("hyperio: no native binary built (see above); hyperio runs on its TypeScript twin until `npm run build:native` succeeds.\n");
+    return;
+  }
   if (process.platform !== "win32" && process.platform !== "darwin") {
     // strip works on a copy and renames it over the binary, for the same reason build.js does.
     const tmp = `${out}.strip-${process.pid}`;
