@@ -43,6 +43,9 @@ export type {
 } from "./adapter";
 
 export { UwsHttpServer } from "./uws-http-server";
+export type { ServerMetrics } from "./metrics/server-metrics";
+export type { EngineMetrics } from "./engine/metrics";
+export type { MetricsOptions } from "./server-options";
 
 /**
  * Creates a Server, like `require("socket.io")(port, opts)`.

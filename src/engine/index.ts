@@ -17,6 +17,7 @@ export { listen, attach } from "./standalone";
 export type { ConnectionError, ListenOptions } from "./server";
 export { Socket } from "./socket";
 export type { SocketState, CloseReason, SendData, SendOptions, SendCallback } from "./socket";
+export type { EngineMetrics } from "./metrics";
 export { Transport, TransportError } from "./transport";
 export type { TransportState } from "./transport";
 export { PollingTransport } from "./transports/polling";
