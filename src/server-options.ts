@@ -4,6 +4,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import type { AdapterConstructor } from "./adapter/types";
+import { derivedTopicsProblem, type DerivedTopicsOptions } from "./adapter/derived-topics";
 import { invalidOption } from "./errors";
 
 /** The node servers the node:http backend attaches to (as socket.io accepts). */
@@ -48,6 +49,13 @@ export interface ServerOptions {
    * @default 0 (or HYPERIO_IO_THREADS)
    */
   ioThreads: number;
+  /**
+   * uWS backend: a broadcast shape (its rooms and excluded rooms) used `after` times gets a uWS
+   * topic of its own, kept up to date on join and leave, so it costs one publish; at most `max`
+   * per namespace (least recently used evicted). `false` turns it off. docs/PERFORMANCE.md,
+   * "Multi-room broadcasts". @default { max: 16, after: 2 }
+   */
+  derivedTopics: DerivedTopicsOptions | false;
   /** Engine options (pingInterval, pingTimeout, maxHttpBufferSize, transports, cors, ...). */
   [engineOption: string]: any;
 }
@@ -76,6 +84,7 @@ export const SERVER_OPTION_NAMES = new Set([
   "connectionStateRecovery",
   "cleanupEmptyChildNamespaces",
   "metrics",
+  "derivedTopics",
 ]);
 
 /** How a rejected value is shown in the message (a cyclic object must not make the check throw). */
@@ -124,6 +133,8 @@ export function validateOptions(opts: Partial<ServerOptions>): void {
   if (opts.cleanupEmptyChildNamespaces !== undefined && typeof opts.cleanupEmptyChildNamespaces !== "boolean") {
     fail("cleanupEmptyChildNamespaces", "a boolean", opts.cleanupEmptyChildNamespaces);
   }
+  const derivedTopics = derivedTopicsProblem(opts.derivedTopics);
+  if (derivedTopics) fail(derivedTopics.option, derivedTopics.expected, derivedTopics.value);
   const metrics = opts.metrics as unknown;
   if (metrics !== undefined && metrics !== false) {
     if (metrics === null || typeof metrics !== "object") fail("metrics", "an object", metrics);

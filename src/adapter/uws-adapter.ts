@@ -66,6 +66,7 @@
 import createDebug from "debug";
 import { Adapter, encodeBroadcast } from "./in-memory-adapter";
 import { withSessionRecovery } from "./session-aware-adapter";
+import { DerivedTopics, resolveDerivedTopicsOption, type DerivedTopic } from "./derived-topics";
 // The one engine internal read here: whether some uWS socket is over its budget (below).
 import { uwsSocketsOverBudget } from "../engine/transports/uws-websocket";
 import type { EngineServer } from "../engine-types";
@@ -81,6 +82,8 @@ const MIN_PUBLISH_MEMBERS = 2;
  * write per recipient is cheaper (measurements in the header: about a tie at one half).
  */
 const MAX_EXCLUDED_FRACTION = 0.5;
+
+const NO_ROOMS: readonly Room[] = [];
 
 interface Frame {
   data: string | Buffer;
@@ -124,11 +127,41 @@ export class UwsAdapter extends Adapter {
    */
   private publishedThisTick: Array<{ members: Set<SocketId> | Map<SocketId, Set<Room>>; except: Set<SocketId> }> | undefined =
     undefined;
+  /** Topics of repeating multi-room / except shapes (derived-topics.ts); undefined when off. */
+  private readonly derived: DerivedTopics | undefined;
 
   constructor(nsp: any) {
     super(nsp);
     this.prefix = String(nsp.name.length) + nsp.name;
     this.nspTopic = this.prefix + "\x1e";
+    const derivedOpts = resolveDerivedTopicsOption(nsp.server.opts?.derivedTopics);
+    this.derived =
+      derivedOpts === false
+        ? undefined
+        : new DerivedTopics(
+            {
+              rooms: this.rooms,
+              sids: this.sids,
+              subscribe: (id, topic) => {
+                const conn = this.localSocket(id)?.conn;
+                if (!conn?.subscribe || conn.readyState === "closed") return false;
+                conn.subscribe(topic);
+                return true;
+              },
+              unsubscribe: (id, topic) => {
+                const conn = this.localSocket(id)?.conn;
+                if (conn?.unsubscribe && conn.readyState !== "closed") conn.unsubscribe(topic);
+              },
+            },
+            // \x1d: no room topic (\x1f) or namespace topic (\x1e) of any namespace starts so.
+            this.prefix + "\x1d",
+            derivedOpts,
+          );
+  }
+
+  /** Derived topics held and the subscriptions they cost (diagnostics; see derived-topics.ts). */
+  get derivedTopicStats(): { topics: number; subscriptions: number } {
+    return { topics: this.derived?.size ?? 0, subscriptions: this.derived?.subscriptions ?? 0 };
   }
 
   /** The uWS topic of a room. */
@@ -157,15 +190,19 @@ export class UwsAdapter extends Adapter {
     super.addAll(id, rooms);
     const socket = this.localSocket(id);
     const conn = socket?.conn;
-    if (!conn?.subscribe || conn.readyState === "closed") return;
-    if (isNew) this.track(socket!);
-    for (const room of added) if (room !== id) conn.subscribe(this.topicOf(room));
+    if (conn?.subscribe && conn.readyState !== "closed") {
+      if (isNew) this.track(socket!);
+      for (const room of added) if (room !== id) conn.subscribe(this.topicOf(room));
+    }
+    this.derived?.joined(id, added, isNew);
   }
 
   override del(id: SocketId, room: Room): void {
     const wasMember = this.rooms.get(room)?.has(id) ?? false;
     super.del(id, room);
-    if (!wasMember || room === id) return;
+    if (!wasMember) return;
+    this.derived?.left(id, room);
+    if (room === id) return;
     const conn = this.localSocket(id)?.conn;
     if (conn?.unsubscribe && conn.readyState !== "closed") conn.unsubscribe(this.topicOf(room));
     this.forgetTopicIfEmpty(room);
@@ -175,6 +212,8 @@ export class UwsAdapter extends Adapter {
     const joined = this.sids.get(id);
     const socket = this.localSocket(id);
     const conn = socket?.conn;
+    // Derived topics first: the namespace topic anchors the socket until the end.
+    if (joined) this.derived?.removed(id);
     if (joined && conn?.unsubscribe && conn.readyState !== "closed") {
       for (const room of joined) if (room !== id) conn.unsubscribe(this.topicOf(room));
       // Last: the namespace topic anchors the socket while its other topics go.
@@ -183,6 +222,11 @@ export class UwsAdapter extends Adapter {
     this.untrack(id, socket);
     super.delAll(id);
     if (joined) for (const room of joined) this.forgetTopicIfEmpty(room);
+  }
+
+  override close(): Promise<void> | void {
+    this.derived?.clear();
+    return super.close();
   }
 
   private forgetTopicIfEmpty(room: Room): void {
@@ -244,11 +288,19 @@ export class UwsAdapter extends Adapter {
     const except = this.computeExceptSids(opts.except);
     const named = opts.rooms;
 
-    // T: the topic we publish to, and its members.
+    // T: the topic we publish to, and its members. A derived topic holds exactly the
+    // recipients (but single excluded sockets); else the namespace topic, or the largest
+    // named room, and the other named rooms are written to below.
     let topicRoom: Room | undefined;
     let members: Set<SocketId> | Map<SocketId, Set<Room>> | undefined;
-    if (named.size === 0) {
+    const derived = this.derivedFor(named, opts.except);
+    let topic: string | undefined;
+    if (derived !== undefined) {
+      members = derived.members;
+      topic = derived.topic;
+    } else if (named.size === 0) {
       members = this.sids;
+      topic = this.nspTopic;
     } else {
       for (const room of named) {
         const m = this.rooms.get(room);
@@ -257,13 +309,16 @@ export class UwsAdapter extends Adapter {
           topicRoom = room;
         }
       }
+      // own-id rooms have no topic
+      if (topicRoom !== undefined && !this.sids.has(topicRoom)) topic = this.topicOf(topicRoom);
     }
     if (!members) return; // no named room has members
 
     const published =
+      topic !== undefined &&
       members.size >= MIN_PUBLISH_MEMBERS &&
       this.publishable(engine, encoded) &&
-      this.publishExcluding(topicRoom, members, except, encoded);
+      this.publishExcluding(topic, topic === this.nspTopic, members, except, encoded);
 
     const outgoing = this.nsp._outgoingListenerSockets as Set<AdapterSocket> | undefined;
     const write = (socket: AdapterSocket) => {
@@ -275,7 +330,7 @@ export class UwsAdapter extends Adapter {
       this.applyExcluding(named, except, write);
       return;
     }
-    debug("published %s to %s", packet.type, topicRoom ?? "<namespace>");
+    debug("published %s to %s", packet.type, derived ? "<derived>" : (topicRoom ?? "<namespace>"));
     this.notePublished(members, except);
     // Sockets T reached through uWS still need their outgoing listeners.
     if (outgoing && outgoing.size) {
@@ -295,7 +350,7 @@ export class UwsAdapter extends Adapter {
       if (socket) write(socket);
     }
     // Recipients outside T: members of the other named rooms, each once.
-    if (named.size > 1) {
+    if (named.size > 1 && derived === undefined) {
       const visited = new Set<SocketId>();
       for (const room of named) {
         if (room === topicRoom) continue;
@@ -312,18 +367,34 @@ export class UwsAdapter extends Adapter {
   }
 
   /**
+   * The derived topic of a broadcast naming several rooms or excluding a (non own-id) room,
+   * once its shape repeats (derived-topics.ts); undefined otherwise. Excluded own-id rooms
+   * (socket.to(...), except(socket.id)) stay out of the shape, so every sender of a shape
+   * shares its topic: publishExcluding skips them.
+   */
+  private derivedFor(named: Set<Room>, exceptRooms: Set<Room> | undefined): DerivedTopic | undefined {
+    const derived = this.derived;
+    if (derived === undefined) return undefined;
+    let shared: Room[] | undefined;
+    if (exceptRooms !== undefined) {
+      for (const room of exceptRooms) if (!this.sids.has(room)) (shared ??= []).push(room);
+    }
+    // One room or the whole namespace, nothing shared excluded: that topic already exists.
+    if (named.size < 2 && shared === undefined) return undefined;
+    return derived.use(named, shared ?? NO_ROOMS);
+  }
+
+  /**
    * Publishes `frames` to T's WebSocket subscribers minus `except` (cases 1-3 of the header).
-   * Returns false when T has no topic (an own-id room) or in case 4: the caller then writes
-   * to every recipient individually.
+   * Returns false in case 4: the caller then writes to every recipient individually.
    */
   private publishExcluding(
-    topicRoom: Room | undefined,
+    topic: string,
+    isNamespaceTopic: boolean,
     members: Set<SocketId> | Map<SocketId, Set<Room>>,
     except: Set<SocketId>,
     encoded: Array<string | Buffer>,
   ): boolean {
-    if (topicRoom !== undefined && this.sids.has(topicRoom)) return false; // own-id rooms have no topic
-    const topic = topicRoom === undefined ? this.nspTopic : this.topicOf(topicRoom);
     const excluded: TopicSocket[] = [];
     for (const id of except) {
       if (!members.has(id) || !this.onWebSocket(id)) continue;
@@ -341,7 +412,7 @@ export class UwsAdapter extends Adapter {
     // Case 3 needs each excluded socket anchored by another topic while it is off T (see
     // header); off a room topic the namespace topic anchors it, off the namespace topic a
     // room topic must.
-    const anchored = topicRoom !== undefined || excluded.every((socket) => this.hasRoomTopic(socket.id));
+    const anchored = !isNamespaceTopic || excluded.every((socket) => this.hasRoomTopic(socket.id));
     if (anchored && excluded.length <= members.size * MAX_EXCLUDED_FRACTION) {
       debug("publish to %s with %d sockets unsubscribed meanwhile", topic, excluded.length);
       for (const socket of excluded) socket.conn.unsubscribe!(topic);
