@@ -3,7 +3,7 @@
 // valid forever. It mirrors the fields of Node's IncomingMessage that engine.io / socket.io
 // users read (`socket.request.headers`, `.url`, `._query`, `.connection.remoteAddress`).
 import type * as uWS from "uWebSockets.js";
-import { formatUwsAddress } from "./remote-address";
+import { formatAddress } from "./remote-address";
 
 export type EngineHeaders = Record<string, string | string[] | undefined>;
 
@@ -82,11 +82,24 @@ function joinRepeated(name: string, prev: string, value: string): string {
   return `${prev}${name === "cookie" ? "; " : ", "}${value}`;
 }
 
-/** Where `collectHeader` appends (req.forEach calls back synchronously). */
-let collecting: string[] = [];
+/**
+ * One string per header name seen: uWS hands out a new string for every name of every
+ * request, which a record would have turned into a shared property key, but a list keeps.
+ * Bounded: names past the cap (a client inventing names) are kept as given.
+ */
+const headerNames = new Map<string, string>();
+const MAX_HEADER_NAMES = 256;
+
+/** Where `collectHeader` appends (req.forEach calls back synchronously); reused. */
+const scratch: string[] = [];
 
 function collectHeader(key: string, value: string): void {
-  collecting.push(key, value);
+  let name = headerNames.get(key);
+  if (name === undefined) {
+    name = key;
+    if (headerNames.size < MAX_HEADER_NAMES) headerNames.set(key, key);
+  }
+  scratch.push(name, value);
 }
 
 /**
@@ -111,7 +124,8 @@ class UwsRequest implements EngineRequest {
 
   constructor(method: string, url: string, query: string, rawHeaders: string[], remoteAddress: string, encrypted: boolean) {
     this.method = method;
-    this.url = query ? `${url}?${query}` : url;
+    // join() builds one flat string; `+` would keep a chain of cons strings for life.
+    this.url = query ? [url, query].join("?") : url;
     this._query = parseQuery(query);
     this.remoteAddress = remoteAddress;
     const conn = { remoteAddress, encrypted };
@@ -152,14 +166,43 @@ class UwsRequest implements EngineRequest {
   }
 }
 
+/** The last peer address formatted, and its bytes (see remoteAddressOf). */
+let lastAddress = "";
+let lastAddressBytes: Uint8Array | undefined;
+
+/**
+ * The peer's address as node writes it. Consecutive requests from one peer (a polling
+ * client's requests, a burst of connections from one proxy or host) share one string: the
+ * formatted text is a chain of cons strings, ~100 B that every session kept.
+ */
+function remoteAddressOf(res: uWS.HttpResponse): string {
+  const bytes = new Uint8Array(res.getRemoteAddress());
+  const last = lastAddressBytes;
+  if (last !== undefined && last.length === bytes.length) {
+    let same = true;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] !== last[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastAddress;
+  }
+  lastAddressBytes = bytes;
+  return (lastAddress = formatAddress(bytes));
+}
+
 /**
  * Copies everything hyperio needs out of a uWS request. Must run synchronously inside the
  * uWS handler: `req` is invalid afterwards.
  */
 export function snapshotUwsRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, encrypted: boolean): EngineRequest {
-  const raw: string[] = (collecting = []);
+  scratch.length = 0;
   req.forEach(collectHeader);
-  const remote = formatUwsAddress(res.getRemoteAddress());
+  // An exact-size copy: a session keeps it for life, and push() leaves spare capacity.
+  const raw = scratch.slice();
+  scratch.length = 0;
+  const remote = remoteAddressOf(res);
   const m = req.getMethod();
   const method = m === "get" ? "GET" : m === "post" ? "POST" : m.toUpperCase();
   return new UwsRequest(method, req.getUrl(), req.getQuery() ?? "", raw, remote, encrypted);
