@@ -5,28 +5,33 @@
 //   GET  ?EIO=4&transport=polling            handshake, sid read from the OPEN packet
 //   POST ...&sid=S  "40"                     namespace CONNECT
 //   GET  ...&sid=S                           its answer, "40{"sid":...}"
-//   ROUNDS x ( POST 42N["bench:echo",...]    event with ack id N
+//   ROUNDS x ( POST 42N["echo",R,...]        event with ack id N
 //              GET  ...&sid=S )              the ack, 43N[...]
 //   POST ...&sid=S  "41\x1e1"                DISCONNECT + CLOSE, then the chain restarts
 //
 // Frames are built and parsed with the k6 protocol library (loadtest/k6/lib), so the same
-// code is checked against upstream by test/loadtest-tools/protocol.test.ts. The server must
-// implement `bench:echo (payload, ack) -> ack(payload)` (see upstream-server.ts).
+// code is checked against upstream by test/loadtest-tools/protocol.test.ts. The echo is the
+// load-test convention's (loadtest/k6/lib/convention.js): `echo(round, payload)` answered by
+// ack(round, payload), which every server under test installs from servers/sio-app.ts.
 //
-//   npx tsx loadtest/autocannon/polling.ts --server upstream --duration 5
+//   npx tsx loadtest/autocannon/polling.ts                      # hyperio and upstream, side by side
+//   npx tsx loadtest/autocannon/polling.ts --server hyperio     # one server
 //   npx tsx loadtest/autocannon/polling.ts --url http://127.0.0.1:3000 --connections 20
-// Options: --url URL | --server upstream, --duration S (5), --connections N (10),
-// --rounds N (8), --size BYTES (64), --json. Exit status 1 on errors, non-2xx, protocol errors.
+// Options: --server LIST (hyperio,upstream; also hyperio-node, upstream-uws, hyperio-twin;
+// upstream = upstream-ws) | --url URL, --duration S (5), --connections N (10), --rounds N (8),
+// --payload NAME (small; the convention's payloads), --hyperio-code build|tsx (build), --json.
+// Each server is the main harness's server process (servers/*.ts), started fresh, loaded
+// alone, then stopped; its CPU over the run comes from /proc. Exit status 1 on connection
+// errors, non-2xx answers, protocol errors or bad acks.
 // Chains cut off when the run ends leave their sessions open on the server until its ping
-// timeout; --server upstream stops its child process, an external server keeps them briefly.
-import { fork, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// timeout: harmless for a server this tool started and stops, brief for one given by --url.
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { ECHO_EVENT, isPayloadName, payloadSize, payloadValue, type PayloadName } from "../k6/lib/convention.js";
 import { SocketIOClient } from "../k6/lib/socketio-client.js";
 import { decodePollingPayload, encodePollingPayload, handshakeUrl, type EngineFrame } from "../k6/lib/socketio-protocol.js";
-import type { BenchCounters } from "./upstream-server";
+import { parseHyperioCode, parseServers, TargetLauncher, type Target, type ToolServer } from "../k6/runner/targets";
+import { fmtRate, fmtRatio, fmtUs } from "../report/format";
 
 export interface PollingScenarioOptions {
   /** Server origin, e.g. "http://127.0.0.1:3000". */
@@ -37,8 +42,8 @@ export interface PollingScenarioOptions {
   connections: number;
   /** Event + ack round trips per session. */
   rounds: number;
-  /** Bytes of padding in each echoed payload. */
-  size: number;
+  /** The convention's payload each echo carries (loadtest/k6/lib/convention.js). */
+  payload: PayloadName;
 }
 
 /** What the client side of the chain saw, beyond autocannon's own counters. */
@@ -71,7 +76,7 @@ export interface PollingScenarioResult {
   clientCpuMs: number;
 }
 
-export const DEFAULT_OPTIONS: Omit<PollingScenarioOptions, "url"> = { duration: 5, connections: 10, rounds: 8, size: 64 };
+export const DEFAULT_OPTIONS: Omit<PollingScenarioOptions, "url"> = { duration: 5, connections: 10, rounds: 8, payload: "small" };
 
 /** Per-connection state autocannon keeps between the requests of one chain (reset per chain). */
 interface ChainContext {
@@ -88,14 +93,15 @@ function validate(options: PollingScenarioOptions): void {
   for (const key of ["duration", "connections", "rounds"] as const) {
     if (!Number.isInteger(options[key]) || options[key] < 1) throw new Error(`${key} must be an integer >= 1, got ${options[key]}`);
   }
-  if (!Number.isInteger(options.size) || options.size < 0) throw new Error(`size must be an integer >= 0, got ${options.size}`);
+  if (!isPayloadName(options.payload)) throw new Error(`payload must be a payload name (small, 4KiB, 64KiB, 64KiB-utf8, 64KiB-bin), got ${options.payload}`);
 }
 
 /** The request chain of one session, sharing `stats` across all connections. */
 export function buildChain(options: PollingScenarioOptions, stats: ChainStats): Req[] {
   const handshake = new URL(handshakeUrl(options.url));
   const handshakePath = handshake.pathname + handshake.search;
-  const pad = "x".repeat(options.size);
+  const value = payloadValue(options.payload);
+  const size = payloadSize(value);
 
   const broken = (ctx: ChainContext, why: string): void => {
     stats.protocolErrors++;
@@ -165,9 +171,9 @@ export function buildChain(options: PollingScenarioOptions, stats: ChainStats): 
         headers: postHeaders,
         setupRequest: setup((req, ctx) => {
           if (ctx.broken || !ctx.client) return undefined;
-          ctx.client.emit("bench:echo", { round, pad }, (reply: { round?: unknown; pad?: unknown } | undefined) => {
+          ctx.client.emit(ECHO_EVENT, round, value, (replyRound: unknown, reply: unknown) => {
             stats.acks++;
-            if (reply?.round !== round || reply?.pad !== pad) stats.badAcks++;
+            if (replyRound !== round || payloadSize(reply) !== size) stats.badAcks++;
           });
           stats.echoesSent++;
           return post(req, ctx);
@@ -221,100 +227,54 @@ export async function runPollingScenario(options: PollingScenarioOptions): Promi
   };
 }
 
-/** Upstream socket.io 4.8 running in its own process (upstream-server.ts). */
-export interface UpstreamChild {
-  url: string;
-  pid: number;
-  /** The server's counters: proof of what reached its sessions. */
-  stats(): Promise<BenchCounters>;
-  /** CPU time (user + system) the server process has used so far, ms (Linux /proc). */
-  cpuMs(): number | undefined;
-  stop(): Promise<void>;
+/** One server's run: the scenario's figures and the server's CPU over it. */
+export interface ServerRun {
+  server: string;
+  result: PollingScenarioResult;
+  /** Server CPU over the run, µs (undefined for a server given by --url). */
+  serverCpuUs?: number;
 }
 
-const repoRoot = join(__dirname, "..", "..");
-
-/** Starts upstream-server.ts on port 0 in a child process and waits until it listens. */
-export async function startUpstreamChild(timeoutMs = 20_000): Promise<UpstreamChild> {
-  const child: ChildProcess = fork(join(__dirname, "upstream-server.ts"), ["--port", "0"], {
-    cwd: repoRoot,
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`upstream server did not start within ${timeoutMs} ms`)), timeoutMs);
-    child.once("exit", (code) => reject(new Error(`upstream server exited with ${code} before listening`)));
-    child.on("message", (msg: { type?: string; port?: number }) => {
-      if (msg?.type === "listening" && typeof msg.port === "number") {
-        clearTimeout(timer);
-        resolve(msg.port);
-      }
-    });
-  }).catch((err: unknown) => {
-    child.kill("SIGKILL");
-    throw err;
-  });
-  const pid = child.pid ?? -1;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid,
-    stats: () =>
-      new Promise<BenchCounters>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("upstream server did not answer stats")), 5000);
-        const onMessage = (msg: { type?: string; counters?: BenchCounters }): void => {
-          if (msg?.type !== "stats" || !msg.counters) return;
-          clearTimeout(timer);
-          child.off("message", onMessage);
-          resolve(msg.counters);
-        };
-        child.on("message", onMessage);
-        child.send({ type: "stats" });
-      }),
-    cpuMs: () => processCpuMs(pid),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
-/** utime + stime of a process from /proc/PID/stat, in ms; undefined off Linux. */
-export function processCpuMs(pid: number): number | undefined {
+/** Runs the scenario against a fresh process of `kind` (the harness's server), then stops it. */
+export async function runAgainst(launcher: TargetLauncher, kind: ToolServer, options: Omit<PollingScenarioOptions, "url">): Promise<ServerRun> {
+  const target: Target = await launcher.start(kind);
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
+    const cpu0 = target.cpuUs();
+    const result = await runPollingScenario({ ...options, url: target.url });
+    return { server: kind, result, serverCpuUs: target.cpuUs() - cpu0 };
+  } finally {
+    await target.stop();
   }
 }
 
-function formatReport(result: PollingScenarioResult, server: string, serverCpuMs?: number, counters?: BenchCounters): string {
-  const o = result.options;
-  const c = result.chain;
+function failed(r: PollingScenarioResult): boolean {
+  return r.errors > 0 || r.non2xx > 0 || r.chain.protocolErrors > 0 || r.chain.badAcks > 0;
+}
+
+/** The side-by-side table; `× upstream` divides server CPU per ack by upstream-ws's. */
+export function formatComparison(runs: ServerRun[]): string {
+  const o = runs[0].result.options;
+  const perAck = (r: ServerRun) => (r.serverCpuUs !== undefined && r.result.chain.acks > 0 ? r.serverCpuUs / r.result.chain.acks : NaN);
+  const perReq = (r: ServerRun) => (r.serverCpuUs !== undefined && r.result.totalRequests > 0 ? r.serverCpuUs / r.result.totalRequests : NaN);
+  const ref = runs.find((r) => r.server === "upstream-ws" && !failed(r.result));
   const lines = [
-    `polling chain against ${server}: ${o.connections} connections, ${o.duration} s, ${o.rounds} echo rounds/session, ${o.size} B payload`,
-    `  requests/s      ${result.requestsPerSec.toFixed(0)}  (${result.totalRequests} requests)`,
-    `  latency         p50 ${result.latencyP50} ms, p99 ${result.latencyP99} ms, mean ${result.latencyMean.toFixed(2)} ms`,
-    `  errors          ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, chain resets ${result.resets}`,
-    `  sessions        ${c.sessions} opened, ${c.connected} connected, ${c.closed} closed`,
-    `  echo            ${c.echoesSent} sent, ${c.acks} acked, ${c.badAcks} bad acks, ${c.protocolErrors} protocol errors` +
-      (c.firstProtocolError ? ` (first: ${c.firstProtocolError})` : ""),
-    `  client CPU      ${result.clientCpuMs.toFixed(0)} ms`,
+    `autocannon polling chain: ${o.connections} connections, ${o.duration} s per server, ${o.rounds} echo rounds/session, payload ${o.payload}`,
+    "",
+    "| server | requests/s | acks/s | sessions | latency p50 | p99 | srv CPU/request | srv CPU/ack | CPU × upstream | client CPU | errors |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
-  if (serverCpuMs !== undefined) {
-    const perReq = result.totalRequests > 0 ? ((serverCpuMs * 1000) / result.totalRequests).toFixed(1) : "-";
-    lines.push(`  server CPU      ${serverCpuMs.toFixed(0)} ms (${perReq} us/request)`);
+  for (const r of runs) {
+    const x = r.result;
+    const c = x.chain;
+    const errs = x.errors + x.non2xx + c.protocolErrors + c.badAcks;
+    lines.push(
+      `| ${r.server} | ${fmtRate(x.requestsPerSec)} | ${fmtRate(c.acks / o.duration)} | ${c.sessions} | ${x.latencyP50} ms | ${x.latencyP99} ms | ${fmtUs(perReq(r))} | ${fmtUs(perAck(r))} | ${ref ? fmtRatio(perAck(r) / perAck(ref)) : "–"} | ${(x.clientCpuMs / 10 / o.duration).toFixed(0)}% | ${errs}${c.firstProtocolError ? ` (${c.firstProtocolError})` : ""} |`,
+    );
   }
-  if (counters) lines.push(`  server counted  ${counters.connections} connections, ${counters.echoes} bench:echo`);
+  lines.push(
+    "",
+    "Server CPU is the server process's (all threads, /proc schedstat) over its run; client CPU is this process's, as a share of one core. Both share this machine: on few cores the client can be the limit, so compare CPU per ack more than rates.",
+  );
   return lines.join("\n");
 }
 
@@ -326,33 +286,36 @@ async function main(): Promise<void> {
       duration: { type: "string", default: String(DEFAULT_OPTIONS.duration) },
       connections: { type: "string", default: String(DEFAULT_OPTIONS.connections) },
       rounds: { type: "string", default: String(DEFAULT_OPTIONS.rounds) },
-      size: { type: "string", default: String(DEFAULT_OPTIONS.size) },
+      payload: { type: "string", default: DEFAULT_OPTIONS.payload },
+      "hyperio-code": { type: "string", default: "build" },
       json: { type: "boolean", default: false },
     },
   });
-  if (!values.url === !values.server) throw new Error("give exactly one of --url URL or --server upstream");
-  if (values.server !== undefined && values.server !== "upstream") throw new Error(`--server supports only "upstream", got ${values.server}`);
-  const child = values.server ? await startUpstreamChild() : undefined;
-  try {
-    const options: PollingScenarioOptions = {
-      url: child ? child.url : (values.url as string),
-      duration: Number(values.duration),
-      connections: Number(values.connections),
-      rounds: Number(values.rounds),
-      size: Number(values.size),
-    };
-    const cpuBefore = child?.cpuMs();
-    const result = await runPollingScenario(options);
-    const cpuAfter = child?.cpuMs();
-    const serverCpuMs = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
-    const counters = child ? await child.stats() : undefined;
-    const label = child ? `upstream socket.io 4.8 (pid ${child.pid}, ${child.url})` : options.url;
-    if (values.json) console.log(JSON.stringify({ ...result, serverCpuMs, serverCounters: counters }, null, 2));
-    else console.log(formatReport(result, label, serverCpuMs, counters));
-    if (result.errors > 0 || result.non2xx > 0 || result.chain.protocolErrors > 0 || result.chain.badAcks > 0) process.exitCode = 1;
-  } finally {
-    await child?.stop();
+  if (values.url && values.server) throw new Error("give --url URL or --server LIST, not both");
+  const options = {
+    duration: Number(values.duration),
+    connections: Number(values.connections),
+    rounds: Number(values.rounds),
+    payload: values.payload as PayloadName,
+  };
+  validate({ ...options, url: values.url ?? "http://127.0.0.1:1" });
+  const runs: ServerRun[] = [];
+  if (values.url) {
+    runs.push({ server: values.url, result: await runPollingScenario({ ...options, url: values.url }) });
+  } else {
+    const kinds = parseServers(values.server ?? "hyperio,upstream");
+    const launcher = new TargetLauncher(parseHyperioCode(values["hyperio-code"]));
+    try {
+      for (const kind of kinds) {
+        process.stderr.write(`polling chain against ${kind} for ${options.duration} s...\n`);
+        runs.push(await runAgainst(launcher, kind, options));
+      }
+    } finally {
+      launcher.dispose();
+    }
   }
+  console.log(values.json ? JSON.stringify(runs, null, 2) : formatComparison(runs));
+  if (runs.some((r) => failed(r.result))) process.exitCode = 1;
 }
 
 if (require.main === module) {

@@ -1,23 +1,24 @@
 // k6: Socket.IO over HTTP long-polling (k6/http), event + ack round trips.
 //
 // Each iteration is one Engine.IO session: handshake GET (?EIO=4&transport=polling), POST
-// the namespace CONNECT, GET its answer, then ROUNDS times POST a "bench:echo" event with an
-// ack and GET until the ack arrives (polling_ack_rtt: POST start to ack read), then POST the
-// DISCONNECT + CLOSE. The session id read from the handshake rides on every later request,
-// and the server only acks what reached the session, so acks prove the chain held.
+// the namespace CONNECT, GET its answer, then ROUNDS times POST an "echo" (round, PAYLOAD)
+// event with an ack and GET until the ack arrives (polling_ack_rtt: POST start to ack read),
+// then POST the DISCONNECT + CLOSE. The session id read from the handshake rides on every
+// later request, and the server only acks what reached the session, so acks prove the chain held.
 //
-// Control convention (the server under test implements it on namespace "/"):
-//   bench:echo (payload, ack)   ack(payload), unchanged
+// Events (the load-test convention, lib/convention.js; servers/sio-app.ts implements it):
+//   echo(...args, ack)   ack(...args), unchanged
 //
 // Run: k6 run -e TARGET=http://127.0.0.1:3000 -e VUS=20 -e DURATION=30s loadtest/k6/polling.js
-// Settings (-e NAME=value): TARGET, VUS (10), DURATION (10s), ROUNDS (20), SIZE (64),
+// Settings (-e NAME=value): TARGET, VUS (10), DURATION (10s), ROUNDS (20), PAYLOAD (small),
 // P95_MS (100).
 // The run fails (exit 99) when p95 round trip exceeds P95_MS, no ack came back, more than
 // 1% of HTTP requests failed, an echo came back altered, or the protocol broke.
 import { check } from "k6";
 import http from "k6/http";
 import { Counter, Trend } from "k6/metrics";
-import { envInt, envNumber, envString, logError, parseDurationMs } from "./lib/config.js";
+import { envInt, envNumber, envPayload, envString, logError, parseDurationMs } from "./lib/config.js";
+import { ECHO_EVENT, payloadSize, payloadValue } from "./lib/convention.js";
 import { SocketIOClient } from "./lib/socketio-client.js";
 import { decodePollingPayload, encodePollingPayload, handshakeUrl } from "./lib/socketio-protocol.js";
 
@@ -25,9 +26,10 @@ const TARGET = envString(__ENV, "TARGET", "http://127.0.0.1:3000");
 const VUS = envInt(__ENV, "VUS", 10, 1);
 const DURATION = envString(__ENV, "DURATION", "10s");
 const ROUNDS = envInt(__ENV, "ROUNDS", 20, 1);
-const SIZE = envInt(__ENV, "SIZE", 64);
+const PAYLOAD = envPayload(__ENV, "PAYLOAD", "small");
 const P95_MS = envNumber(__ENV, "P95_MS", 100);
-const PAD = "x".repeat(SIZE);
+const VALUE = payloadValue(PAYLOAD);
+const PAYLOAD_SIZE = payloadSize(VALUE);
 /** A GET that returns no ack this many times in a row means the session is lost. */
 const MAX_EMPTY_POLLS = 3;
 
@@ -105,11 +107,11 @@ export default function () {
   for (let round = 0; round < ROUNDS && !broken; round++) {
     const sentAt = Date.now();
     let acked = false;
-    client.emit("bench:echo", { round, pad: PAD }, (/** @type {{ round: number, pad: string }} */ reply) => {
+    client.emit(ECHO_EVENT, round, VALUE, (/** @type {unknown} */ replyRound, /** @type {unknown} */ reply) => {
       ackRtt.add(Date.now() - sentAt);
       acks.add(1);
       acked = true;
-      check(reply, { "echo returns the payload": (r) => !!r && r.round === round && r.pad === PAD });
+      check(reply, { "echo returns the payload": (r) => replyRound === round && payloadSize(r) === PAYLOAD_SIZE });
     });
     if (!flush()) return;
     // A GET may carry only a ping; its pong goes out with the next flush.

@@ -1,15 +1,15 @@
 // k6: Socket.IO event + ack round trip over WebSocket (k6/websockets).
 //
 // Every VU opens one Socket.IO session for DURATION and keeps INFLIGHT echo requests going:
-// it emits "bench:echo" with an ack and, when the ack arrives, records the round trip
+// it emits "echo" (seq, PAYLOAD) with an ack and, when the ack arrives, records the round trip
 // (echo_ack_rtt) and emits the next one after PAUSE_MS. This measures per-message server
 // work on the request/response path, the opposite of the fan-out script.
 //
-// Control convention (the server under test implements it on namespace "/"):
-//   bench:echo (payload, ack)   ack(payload), unchanged
+// Events (the load-test convention, lib/convention.js; servers/sio-app.ts implements it):
+//   echo(...args, ack)   ack(...args), unchanged
 //
 // Run: k6 run -e TARGET=http://127.0.0.1:3000 -e VUS=20 -e DURATION=30s loadtest/k6/ws-echo.js
-// Settings (-e NAME=value): TARGET, VUS (10), DURATION (10s), SIZE (64), INFLIGHT (1),
+// Settings (-e NAME=value): TARGET, VUS (10), DURATION (10s), PAYLOAD (small), INFLIGHT (1),
 // PAUSE_MS (0), P95_MS (100).
 // The run fails (exit 99) when p95 round trip exceeds P95_MS, no ack came back, a session
 // failed to connect, an echo came back altered, or the protocol broke.
@@ -17,19 +17,21 @@ import { check } from "k6";
 import { Counter, Rate, Trend } from "k6/metrics";
 import { setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
-import { envInt, envNumber, envString, logError, parseDurationMs } from "./lib/config.js";
+import { envInt, envNumber, envPayload, envString, logError, parseDurationMs } from "./lib/config.js";
+import { ECHO_EVENT, payloadSize, payloadValue } from "./lib/convention.js";
 import { SocketIOClient } from "./lib/socketio-client.js";
 import { handshakeUrl } from "./lib/socketio-protocol.js";
 
 const TARGET = envString(__ENV, "TARGET", "http://127.0.0.1:3000");
 const VUS = envInt(__ENV, "VUS", 10, 1);
 const DURATION = envString(__ENV, "DURATION", "10s");
-const SIZE = envInt(__ENV, "SIZE", 64);
+const PAYLOAD = envPayload(__ENV, "PAYLOAD", "small");
 const INFLIGHT = envInt(__ENV, "INFLIGHT", 1, 1);
 const PAUSE_MS = envInt(__ENV, "PAUSE_MS", 0);
 const P95_MS = envNumber(__ENV, "P95_MS", 100);
 const SESSION_MS = parseDurationMs(DURATION);
-const PAD = "x".repeat(SIZE);
+const VALUE = payloadValue(PAYLOAD);
+const PAYLOAD_SIZE = payloadSize(VALUE);
 
 /** @type {import("k6/options").Options} */
 export const options = {
@@ -76,12 +78,12 @@ export default function () {
 
   const sendOne = () => {
     if (stopping) return;
-    const sent = { seq: seq++, pad: PAD };
+    const sent = seq++;
     const sentAt = Date.now();
-    client.emit("bench:echo", sent, (/** @type {{ seq: number, pad: string }} */ reply) => {
+    client.emit(ECHO_EVENT, sent, VALUE, (/** @type {unknown} */ replySeq, /** @type {unknown} */ reply) => {
       ackRtt.add(Date.now() - sentAt);
       acks.add(1);
-      check(reply, { "echo returns the payload": (r) => !!r && r.seq === sent.seq && r.pad === PAD });
+      check(reply, { "echo returns the payload": (r) => replySeq === sent && payloadSize(r) === PAYLOAD_SIZE });
       if (PAUSE_MS > 0) setTimeout(sendOne, PAUSE_MS);
       else sendOne();
     });

@@ -1,27 +1,28 @@
 // k6: Socket.IO broadcast fan-out over WebSocket (k6/websockets).
 //
 // Every VU opens one Socket.IO session, joins ROOM and stays for DURATION. VU 1 also drives
-// the load: after WARMUP_MS it asks the server, every INTERVAL_MS, to broadcast COUNT
-// messages of SIZE bytes to the room. Each receiver records how long a message took from the
+// the load: after WARMUP_MS it asks the server, every INTERVAL_MS, for COUNT broadcasts of
+// the named PAYLOAD to the room. Each receiver records how long a message took from the
 // server's emit to its arrival (fanout_delivery_delay; client and server share the loopback
-// clock).
+// clock), checks the payload's size and that sequence numbers only go up.
 //
-// Control convention (the server under test implements it on namespace "/"):
-//   bench:join      (room, ack)                         join room; ack({ room })
-//   bench:broadcast ({ room, size, count, binary }, ack) emit "bench:msg" { seq, t, data }
-//                   `count` times to room, t = Date.now() at emit, data = "x" * size (or
-//                   `size` bytes when binary); then ack({ sent: count })
+// Events (the load-test convention, lib/convention.js; servers/sio-app.ts implements it):
+//   join(rooms, ack)                                  join the rooms; ack()
+//   broadcast({ rooms, count, payload }, ack)         `count` broadcasts m(seq, stampUs, payload)
+//                                                     to the rooms; ack({ from, count })
+//   m(seq, stampUs, payload)                          stampUs: Unix-epoch µs at the server's emit
 //
 // Run: k6 run -e TARGET=http://127.0.0.1:3000 -e VUS=50 -e DURATION=30s loadtest/k6/ws-fanout.js
-// Settings (-e NAME=value): TARGET, VUS (20), DURATION (10s), ROOM (bench), SIZE (64),
-// COUNT (1), INTERVAL_MS (100), BINARY (0), WARMUP_MS (1000), P95_MS (250).
+// Settings (-e NAME=value): TARGET, VUS (20), DURATION (10s), ROOM (bench), PAYLOAD (small),
+// COUNT (1), INTERVAL_MS (100), WARMUP_MS (1000), P95_MS (250).
 // The run fails (exit 99) when p95 delay exceeds P95_MS, nothing was delivered, a session
-// failed to connect or the protocol broke.
+// failed to connect, a payload or the order was wrong, or the protocol broke.
 import { check } from "k6";
 import { Counter, Rate, Trend } from "k6/metrics";
 import { clearInterval, setInterval, setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
-import { envBool, envInt, envNumber, envString, logError, parseDurationMs } from "./lib/config.js";
+import { envInt, envNumber, envPayload, envString, logError, parseDurationMs } from "./lib/config.js";
+import { BROADCAST_EVENT, BROADCAST_REQUEST_EVENT, JOIN_EVENT, payloadSize, payloadValue } from "./lib/convention.js";
 import { SocketIOClient } from "./lib/socketio-client.js";
 import { handshakeUrl } from "./lib/socketio-protocol.js";
 
@@ -29,13 +30,13 @@ const TARGET = envString(__ENV, "TARGET", "http://127.0.0.1:3000");
 const VUS = envInt(__ENV, "VUS", 20, 1);
 const DURATION = envString(__ENV, "DURATION", "10s");
 const ROOM = envString(__ENV, "ROOM", "bench");
-const SIZE = envInt(__ENV, "SIZE", 64);
+const PAYLOAD = envPayload(__ENV, "PAYLOAD", "small");
 const COUNT = envInt(__ENV, "COUNT", 1, 1);
 const INTERVAL_MS = envInt(__ENV, "INTERVAL_MS", 100, 1);
-const BINARY = envBool(__ENV, "BINARY", false);
 const WARMUP_MS = envInt(__ENV, "WARMUP_MS", 1000);
 const P95_MS = envNumber(__ENV, "P95_MS", 250);
 const SESSION_MS = parseDurationMs(DURATION);
+const PAYLOAD_SIZE = payloadSize(payloadValue(PAYLOAD));
 /** VU 1 stops asking for broadcasts this long before the sessions close, so none is cut off. */
 const DRAIN_MS = 500;
 
@@ -75,6 +76,7 @@ export default function () {
   /** @type {ReturnType<typeof setInterval> | null} */
   let driver = null;
   let stopped = false; // no broadcast requests from here on (drain period, or closed)
+  let lastSeq = -1;
   const stopDriver = () => {
     stopped = true;
     if (driver !== null) clearInterval(driver);
@@ -104,24 +106,26 @@ export default function () {
   };
   client.on("error", (err) => fail("protocol error", err));
   client.on("connect_error", (data) => fail("connect_error", JSON.stringify(data)));
-  client.on("bench:msg", (/** @type {{ t: number, data: string | ArrayBuffer }} */ msg) => {
-    deliveryDelay.add(Date.now() - msg.t);
+  client.on(BROADCAST_EVENT, (/** @type {number} */ seq, /** @type {number} */ stampUs, /** @type {unknown} */ payload) => {
+    deliveryDelay.add(Date.now() - stampUs / 1000);
     deliveries.add(1);
-    const size = typeof msg.data === "string" ? msg.data.length : msg.data.byteLength;
-    check(size, { "bench:msg carries SIZE bytes": (n) => n === SIZE });
+    check(payload, { "m carries the PAYLOAD": (p) => payloadSize(p) === PAYLOAD_SIZE });
+    check(seq, { "m sequence numbers go up": (n) => n > lastSeq });
+    lastSeq = seq;
   });
   client.on("connect", () => {
     connected = true;
-    client.emit("bench:join", ROOM, () => {
+    client.emit(JOIN_EVENT, [ROOM], () => {
       if (__VU !== 1) return;
       setTimeout(() => {
         if (stopped) return;
         driver = setInterval(() => {
           const sentAt = Date.now();
           requested.add(COUNT);
-          client.emit("bench:broadcast", { room: ROOM, size: SIZE, count: COUNT, binary: BINARY }, () =>
-            broadcastAck.add(Date.now() - sentAt),
-          );
+          client.emit(BROADCAST_REQUEST_EVENT, { rooms: [ROOM], count: COUNT, payload: PAYLOAD }, (/** @type {{ error?: string }} */ reply) => {
+            broadcastAck.add(Date.now() - sentAt);
+            if (reply && reply.error) fail("broadcast refused", reply.error);
+          });
         }, INTERVAL_MS);
       }, WARMUP_MS);
     });

@@ -1,7 +1,9 @@
 // The few Socket.IO v5 / Engine.IO v4 text frames the scenarios use, built and parsed by hand.
 //
 // The load client and the bare floor server both speak through this file so the wire format
-// of a scenario is defined once. Frames (Engine.IO type digit, then Socket.IO type digit):
+// of a scenario is defined once; the event names are the load-test convention's
+// (loadtest/k6/lib/convention.js, shared with the k6 scripts and the autocannon chains).
+// Frames (Engine.IO type digit, then Socket.IO type digit):
 //   broadcast   server → client  42["m",<seq>,<stampUs>,<payload>]
 //   join        client → server  42<ack>["join",[<room>...]]      answered by 43<ack>[]
 //   echo        client → server  42<ack>["echo",<seq>,<payload>]  answered by 43<ack>[<seq>,<payload>]
@@ -11,9 +13,9 @@
 // CPU is the scarcest resource of the run, and a JSON.parse of a 4 KiB frame per delivery
 // would make the client, not the server, the thing being measured.
 
-export const BROADCAST_EVENT = "m";
-export const JOIN_EVENT = "join";
-export const ECHO_EVENT = "echo";
+import { BROADCAST_EVENT, ECHO_EVENT, JOIN_EVENT } from "../k6/lib/convention.js";
+
+export { BROADCAST_EVENT, ECHO_EVENT, JOIN_EVENT };
 
 const BROADCAST_PREFIX = Buffer.from(`42["${BROADCAST_EVENT}",`);
 const BROADCAST_PREFIX_STR = `42["${BROADCAST_EVENT}",`;

@@ -1,4 +1,6 @@
-// The payloads a scenario sends, named so every server emits byte-identical frames.
+// The payloads a scenario sends, named so every server emits byte-identical frames. Their
+// names and values are part of the event convention (loadtest/k6/lib/convention.js, shared
+// with the k6 scripts); this file gives the harness their Node forms.
 //
 // `small` is a typical small JSON event; `4KiB` is a 4096-character string (the size class of
 // a chat message with metadata or a state snapshot). Socket.IO servers get the JS value and
@@ -9,37 +11,28 @@
 // shows end to end. `64KiB` is ASCII, `64KiB-utf8` 65,536 bytes of two-byte characters (text
 // in most non-English scripts), `64KiB-bin` a Buffer: a binary event with one attachment,
 // which polling carries as a `b` + base64 record.
+import { isPayloadName as isConventionPayload, PAYLOAD_NAMES as CONVENTION_PAYLOADS, payloadValue as conventionValue } from "../k6/lib/convention.js";
+import type { PayloadName } from "../k6/lib/convention.js";
 
-export type PayloadName = "small" | "4KiB" | "64KiB" | "64KiB-utf8" | "64KiB-bin";
+export type { PayloadName };
 
-export const PAYLOAD_NAMES: readonly PayloadName[] = ["small", "4KiB", "64KiB", "64KiB-utf8", "64KiB-bin"];
+export const PAYLOAD_NAMES: readonly PayloadName[] = CONVENTION_PAYLOADS;
 
-/** Payloads that travel as a binary attachment, which only the polling echo sends. */
+/** Payloads that travel as a binary attachment. */
 export function isBinaryPayload(name: PayloadName): boolean {
   return name === "64KiB-bin";
 }
 
+/** The value a Socket.IO server emits: the convention's, with binary as a Buffer (as Node code sends it). */
 export function payloadValue(name: PayloadName): unknown {
-  switch (name) {
-    case "small":
-      return { kind: "tick", v: 42, ok: true, tags: ["a", "b"] };
-    case "4KiB":
-      return "x".repeat(4096);
-    case "64KiB":
-      return "x".repeat(65536);
-    case "64KiB-utf8":
-      return "é".repeat(32768);
-    case "64KiB-bin":
-      return payloadBytes(name);
-  }
+  return isBinaryPayload(name) ? payloadBytes(name) : conventionValue(name);
 }
 
-/** The bytes of a binary payload: every byte value, so base64 output covers its whole alphabet. */
+/** The bytes of a binary payload. */
 export function payloadBytes(name: PayloadName): Buffer {
   if (!isBinaryPayload(name)) throw new Error(`payload ${name} is not binary`);
-  const b = Buffer.allocUnsafe(65536);
-  for (let i = 0; i < b.length; i++) b[i] = (i * 131 + 7) & 0xff;
-  return b;
+  const bytes = conventionValue(name) as Uint8Array;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The JSON text of a text payload (a binary one has none: it is an attachment). */
@@ -49,5 +42,5 @@ export function payloadJson(name: PayloadName): string {
 }
 
 export function isPayloadName(s: string): s is PayloadName {
-  return (PAYLOAD_NAMES as readonly string[]).includes(s);
+  return isConventionPayload(s);
 }

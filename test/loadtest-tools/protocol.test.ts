@@ -29,7 +29,24 @@ import {
   type SocketPacket,
 } from "../../loadtest/k6/lib/socketio-protocol.js";
 import { SocketIOClient } from "../../loadtest/k6/lib/socketio-client.js";
-import { startUpstream } from "../../loadtest/autocannon/upstream-server";
+import { BROADCAST_EVENT, BROADCAST_REQUEST_EVENT, ECHO_EVENT, JOIN_EVENT, payloadValue } from "../../loadtest/k6/lib/convention.js";
+import { wireSocketIo } from "../../loadtest/servers/sio-app";
+
+/** Upstream socket.io 4.8 on node:http with the load-test convention's handlers (servers/sio-app.ts). */
+async function startUpstream(): Promise<{ io: Server; url: string; close(): Promise<void> }> {
+  const httpServer = createServer();
+  const io = new Server(httpServer, { serveClient: false });
+  wireSocketIo(io);
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  return {
+    io,
+    url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
+  };
+}
+
+/** The convention's binary payload as the client library hands it over. */
+const BIN_PAYLOAD = [...(payloadValue("64KiB-bin") as Uint8Array)];
 
 const bin = (...bytes: number[]): Buffer => Buffer.from(bytes);
 
@@ -39,7 +56,7 @@ const SAMPLES: SocketPacket[] = [
   { type: PacketType.CONNECT, nsp: "/admin", data: { token: "abc" } },
   { type: PacketType.DISCONNECT, nsp: "/admin" },
   { type: PacketType.EVENT, nsp: "/", data: ["hello", 1, { a: [true, null] }] },
-  { type: PacketType.EVENT, nsp: "/", id: 12, data: ["bench:echo", "x".repeat(40)] },
+  { type: PacketType.EVENT, nsp: "/", id: 12, data: ["echo", 3, "x".repeat(40)] },
   { type: PacketType.EVENT, nsp: "/chat", id: 7, data: ["msg", "é ünïcode ☃ \u001e"] },
   { type: PacketType.ACK, nsp: "/", id: 3, data: [] },
   { type: PacketType.ACK, nsp: "/chat", id: 4, data: [{ ok: 1 }] },
@@ -196,7 +213,7 @@ test("engine packets: open parsing, encode/decode, errors", () => {
 });
 
 test("SocketIOClient over ws: connect, ack, server ack request, binary both ways, broadcast", { timeout: 10_000 }, async (t) => {
-  const server = await startUpstream(0);
+  const server = await startUpstream();
   t.after(() => server.close());
   let receivedBinary: unknown;
   server.io.on("connection", (socket) => {
@@ -222,8 +239,8 @@ test("SocketIOClient over ws: connect, ack, server ack request, binary both ways
   assert.ok(client.engine?.sid, "engine sid read from the OPEN packet");
   assert.equal(typeof client.id, "string");
 
-  const echoed = await new Promise<unknown>((resolve) => client.emit("bench:echo", { n: 1, s: "é" }, resolve));
-  assert.deepEqual(echoed, { n: 1, s: "é" });
+  const echoed = await new Promise<unknown[]>((resolve) => client.emit(ECHO_EVENT, 5, { n: 1, s: "é" }, (...args: unknown[]) => resolve(args)));
+  assert.deepEqual(echoed, [5, { n: 1, s: "é" }]);
 
   const length = await new Promise<unknown>((resolve) => client.emit("upload", new Uint8Array([9, 8, 7]), resolve));
   assert.equal(length, 3);
@@ -236,23 +253,23 @@ test("SocketIOClient over ws: connect, ack, server ack request, binary both ways
   });
   assert.equal(answer, 4);
 
-  await new Promise((resolve) => client.emit("bench:join", "r1", resolve));
-  const msgs: { seq: number; t: number; data: ArrayBuffer }[] = [];
+  await new Promise((resolve) => client.emit(JOIN_EVENT, ["r1"], resolve));
+  const msgs: { seq: number; stampUs: number; payload: ArrayBuffer }[] = [];
   const done = new Promise<void>((resolve) =>
-    client.on("bench:msg", (msg: { seq: number; t: number; data: ArrayBuffer }) => {
-      msgs.push(msg);
+    client.on(BROADCAST_EVENT, (seq: number, stampUs: number, payload: ArrayBuffer) => {
+      msgs.push({ seq, stampUs, payload });
       if (msgs.length === 2) resolve();
     }),
   );
   const ack = await new Promise<unknown>((resolve) =>
-    client.emit("bench:broadcast", { room: "r1", size: 5, count: 2, binary: true }, resolve),
+    client.emit(BROADCAST_REQUEST_EVENT, { rooms: ["r1"], count: 2, payload: "64KiB-bin" }, resolve),
   );
   await done;
-  assert.deepEqual(ack, { sent: 2 });
+  assert.deepEqual(ack, { from: 0, count: 2 });
   assert.deepEqual(msgs.map((m) => m.seq), [0, 1]);
-  assert.ok(msgs[0].data instanceof ArrayBuffer);
-  assert.deepEqual([...new Uint8Array(msgs[0].data)], [120, 120, 120, 120, 120]);
-  assert.ok(Math.abs(Date.now() - msgs[0].t) < 10_000);
+  assert.ok(msgs[0].payload instanceof ArrayBuffer);
+  assert.deepEqual([...new Uint8Array(msgs[0].payload)], BIN_PAYLOAD);
+  assert.ok(Math.abs(Date.now() - msgs[0].stampUs / 1000) < 10_000);
   assert.equal(client.pendingAcks, 0);
   assert.deepEqual(errors, []);
 
@@ -269,7 +286,7 @@ test("SocketIOClient over ws: connect, ack, server ack request, binary both ways
 });
 
 test("SocketIOClient over long-polling (fetch): handshake, sid carried, binary broadcast as b64", { timeout: 10_000 }, async (t) => {
-  const server = await startUpstream(0);
+  const server = await startUpstream();
   t.after(() => server.close());
   const outbox: EngineFrame[] = [];
   const client = new SocketIOClient({ send: (frame) => outbox.push(frame) });
@@ -300,20 +317,20 @@ test("SocketIOClient over long-polling (fetch): handshake, sid carried, binary b
   assert.equal(client.connected, true);
 
   let echoed: unknown;
-  client.emit("bench:echo", "ping", (reply: unknown) => (echoed = reply));
-  client.emit("bench:join", "room", () => undefined);
+  client.emit(ECHO_EVENT, "ping", (reply: unknown) => (echoed = reply));
+  client.emit(JOIN_EVENT, ["room"], () => undefined);
   await flush();
   while (client.pendingAcks > 0) await poll();
   assert.equal(echoed, "ping");
 
-  const msgs: { data: Uint8Array }[] = [];
-  client.on("bench:msg", (msg: { data: Uint8Array }) => msgs.push(msg));
-  client.emit("bench:broadcast", { room: "room", size: 4, binary: true }, () => undefined);
+  const msgs: Uint8Array[] = [];
+  client.on(BROADCAST_EVENT, (_seq: number, _stampUs: number, payload: Uint8Array) => msgs.push(payload));
+  let acked: unknown;
+  client.emit(BROADCAST_REQUEST_EVENT, { rooms: ["room"], payload: "64KiB-bin" }, (reply: unknown) => (acked = reply));
   await flush();
   while (msgs.length < 1 || client.pendingAcks > 0) await poll();
-  assert.deepEqual([...msgs[0].data], [120, 120, 120, 120]);
-  assert.equal(server.counters.echoes, 1);
-  assert.equal(server.counters.broadcastMessages, 1);
+  assert.deepEqual([...msgs[0]], BIN_PAYLOAD);
+  assert.deepEqual(acked, { from: 0, count: 1 });
 
   const gone = new Promise<string>((resolve) => [...server.io.sockets.sockets.values()][0].once("disconnect", resolve));
   client.close("polling");

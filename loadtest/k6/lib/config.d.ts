@@ -28,6 +28,14 @@ export function envNumber(env: Record<string, string | undefined>, name: string,
  */
 export function envBool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean;
 /**
+ * A payload name of the load-test convention (lib/convention.js).
+ * @param {Record<string, string | undefined>} env
+ * @param {string} name
+ * @param {import("./convention.js").PayloadName} fallback
+ * @returns {import("./convention.js").PayloadName}
+ */
+export function envPayload(env: Record<string, string | undefined>, name: string, fallback: import("./convention.js").PayloadName): import("./convention.js").PayloadName;
+/**
  * Parses a k6-style duration ("500ms", "5s", "1m30s", "1h") into milliseconds.
  * @param {string} text
  * @returns {number}

@@ -1,5 +1,6 @@
 // Reading k6 script settings from __ENV (`k6 run -e NAME=value`), with loopback defaults and
 // errors that name the variable, so a typo fails at start-up instead of skewing a run.
+import { isPayloadName, PAYLOAD_NAMES } from "./convention.js";
 
 /**
  * @param {Record<string, string | undefined>} env usually k6's __ENV
@@ -53,6 +54,20 @@ export function envBool(env, name, fallback) {
   if (/^(1|true|yes)$/i.test(raw)) return true;
   if (/^(0|false|no)$/i.test(raw)) return false;
   throw new Error(name + " must be 1/0, true/false or yes/no, got " + raw);
+}
+
+/**
+ * A payload name of the load-test convention (lib/convention.js).
+ * @param {Record<string, string | undefined>} env
+ * @param {string} name
+ * @param {import("./convention.js").PayloadName} fallback
+ * @returns {import("./convention.js").PayloadName}
+ */
+export function envPayload(env, name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!isPayloadName(raw)) throw new Error(name + " must be one of " + PAYLOAD_NAMES.join(", ") + ", got " + raw);
+  return raw;
 }
 
 /**

@@ -37,7 +37,7 @@ import {
  * @example
  * const client = new SocketIOClient({ send: (frame) => ws.send(frame) });
  * ws.onmessage = (e) => client.receive(e.data);
- * client.on("connect", () => client.emit("bench:echo", "hi", (reply) => console.log(reply)));
+ * client.on("connect", () => client.emit("echo", "hi", (reply) => console.log(reply)));
  */
 export class SocketIOClient {
   /** @param {ClientOptions} options */

@@ -5,12 +5,51 @@
 // scripts in loadtest/k6 use; it measures nothing about k6 itself.
 //
 //   node --import ./test/loadtest-tools/k6-shim/register.mjs test/loadtest-tools/k6-shim/run.mjs SCRIPT
-// Settings come from the environment (the shim's __ENV), like `k6 run -e`. The last stdout
-// line is a JSON summary: { thresholds: { metric: { expr: ok } }, metrics: { name: {...} } }.
+//   test/loadtest-tools/k6-shim/k6 run [-e NAME=value]... [--out json=FILE] SCRIPT
+// The first form takes settings from the environment; the second is k6's own command line
+// (the part of it the load tools use: loadtest/k6/runner passes it to whatever `--k6` names).
+// __ENV is the environment plus the -e settings, as in k6. `--out json=FILE` writes every
+// sample as k6's JSON output does (one {"type":"Point","metric",...,"data":{"value"}} line
+// each, after a {"type":"Metric"} line per metric). The last stdout line is a JSON summary:
+// { thresholds: { metric: { expr: ok } }, metrics: { name: {...} } }.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { samples, whenIdle } from "./runtime.mjs";
+
+/** The shim's command line: `SCRIPT`, or k6's `run [-e K=V]... [--out json=FILE] SCRIPT`. */
+function parseCli(argv) {
+  if (argv[0] !== "run") return { script: argv[0], env: {}, outJson: undefined };
+  const env = {};
+  let outJson;
+  let script;
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "-e" || arg === "--env") {
+      const [key, ...rest] = String(argv[++i]).split("=");
+      env[key] = rest.join("=");
+    } else if (arg === "--out" || arg === "-o") {
+      const out = String(argv[++i]);
+      if (!out.startsWith("json=")) throw new Error(`k6 shim: only --out json=FILE is emulated, got ${out}`);
+      outJson = out.slice(5);
+    } else if (arg.startsWith("-")) {
+      throw new Error(`k6 shim: option ${arg} is not emulated`);
+    } else {
+      script = arg;
+    }
+  }
+  return { script, env, outJson };
+}
+
+function writeJsonOut(path, merged) {
+  const lines = [];
+  for (const [name, metric] of merged) {
+    lines.push(JSON.stringify({ type: "Metric", metric: name, data: { type: metric.type } }));
+    for (const value of metric.values) lines.push(JSON.stringify({ type: "Point", metric: name, data: { value } }));
+  }
+  writeFileSync(path, lines.join("\n") + "\n");
+}
 
 function durationMs(text) {
   const units = { ms: 1, s: 1000, m: 60000, h: 3600000 };
@@ -19,8 +58,8 @@ function durationMs(text) {
   return total;
 }
 
-async function loadScript(path) {
-  globalThis.__ENV = { ...process.env };
+async function loadScript(path, env) {
+  globalThis.__ENV = { ...process.env, ...env };
   return import(pathToFileURL(resolve(path)).href);
 }
 
@@ -35,10 +74,10 @@ function pickScenario(options) {
   return s;
 }
 
-async function runVu({ script, vu }) {
+async function runVu({ script, env, vu }) {
   globalThis.__VU = vu;
   globalThis.__ITER = 0;
-  const mod = await loadScript(script);
+  const mod = await loadScript(script, env);
   const scenario = pickScenario(mod.options);
   const deadline =
     scenario.executor === "constant-vus"
@@ -102,15 +141,15 @@ function evaluate(expr, agg) {
 }
 
 async function main() {
-  const script = process.argv[2];
-  if (!script) throw new Error("usage: run.mjs SCRIPT");
-  const mod = await loadScript(script);
+  const { script, env, outJson } = parseCli(process.argv.slice(2));
+  if (!script) throw new Error("usage: run.mjs SCRIPT | run.mjs run [-e K=V]... [--out json=FILE] SCRIPT");
+  const mod = await loadScript(script, env);
   const scenario = pickScenario(mod.options);
   const vus = scenario.vus ?? 1;
   const results = await Promise.all(
     Array.from({ length: vus }, (_, i) =>
       new Promise((resolveVu, rejectVu) => {
-        const worker = new Worker(new URL(import.meta.url), { workerData: { script, vu: i + 1 } });
+        const worker = new Worker(new URL(import.meta.url), { workerData: { script, env, vu: i + 1 } });
         worker.once("message", resolveVu);
         worker.once("error", rejectVu);
         worker.once("exit", (code) => code !== 0 && rejectVu(new Error(`VU ${i + 1} exited with ${code}`)));
@@ -127,6 +166,7 @@ async function main() {
       merged.set(name, into);
     }
   }
+  if (outJson) writeJsonOut(outJson, merged);
   const metrics = {};
   const aggs = {};
   for (const [name, metric] of merged) {
