@@ -19,10 +19,16 @@
 //     anchors the socket while other topics come and go.
 //
 // Delivering each recipient exactly once when a broadcast names several rooms or `except`:
-// we publish to ONE topic T (the namespace topic when no room is named, else the largest
-// named room) and write individually to the recipients T does not cover: members of the
-// other named rooms that are not in T, and recipients still on long-polling (they are not
-// uWS subscribers). Excluded sockets inside T are handled by, in order of preference:
+// we publish to ONE topic T and write individually to the recipients T does not cover. T is
+//   - the shape's derived topic (derived-topics.ts) once the same rooms and excluded rooms
+//     have been broadcast to `derivedTopics.after` times: its subscribers are exactly the
+//     shape's members, kept up to date by addAll / del / delAll, so nothing is left to write
+//     but the polling members; excluded own-id rooms (socket.to, except(socket.id)) stay out
+//     of the shape and are handled below, so every sender shares one topic;
+//   - else the namespace topic when no room is named, or the largest named room; then the
+//     members of the other named rooms that are not in T are written to one by one.
+// Recipients still on long-polling are written to in every case (they are not uWS
+// subscribers). Excluded sockets inside T are handled by, in order of preference:
 //   1. none excluded              -> engine.publish(T)
 //   2. exactly one excluded        -> that socket's publishFromSelf(T) (uWS ws.publish skips
 //                                     the publisher; this is socket.broadcast.emit)
@@ -285,15 +291,16 @@ export class UwsAdapter extends Adapter {
     // Encoded once (encodeOnce when the codec has it): the polling recipients get `encoded`,
     // the WebSocket subscribers the frames built from the same text and attachment Buffers.
     const encoded = encodeBroadcast(this.encoder, packet);
-    const except = this.computeExceptSids(opts.except);
     const named = opts.rooms;
-
     // T: the topic we publish to, and its members. A derived topic holds exactly the
     // recipients (but single excluded sockets); else the namespace topic, or the largest
     // named room, and the other named rooms are written to below.
+    const derived = this.derivedFor(named, opts.except);
+    // A derived topic's members already leave out its excluded rooms: only excluded own-id
+    // rooms are left to skip (not the members of every excluded room, once per broadcast).
+    const except = this.computeExceptSids(derived === undefined ? opts.except : this.ownIdRooms(opts.except));
     let topicRoom: Room | undefined;
     let members: Set<SocketId> | Map<SocketId, Set<Room>> | undefined;
-    const derived = this.derivedFor(named, opts.except);
     let topic: string | undefined;
     if (derived !== undefined) {
       members = derived.members;
@@ -327,7 +334,7 @@ export class UwsAdapter extends Adapter {
     };
 
     if (!published) {
-      this.applyExcluding(named, except, write);
+      this.applyExcluding(named, derived === undefined ? except : this.computeExceptSids(opts.except), write);
       return;
     }
     debug("published %s to %s", packet.type, derived ? "<derived>" : (topicRoom ?? "<namespace>"));
@@ -382,6 +389,13 @@ export class UwsAdapter extends Adapter {
     // One room or the whole namespace, nothing shared excluded: that topic already exists.
     if (named.size < 2 && shared === undefined) return undefined;
     return derived.use(named, shared ?? NO_ROOMS);
+  }
+
+  /** The own-id rooms (single sockets) among `rooms`; undefined when none. */
+  private ownIdRooms(rooms: Set<Room> | undefined): Set<Room> | undefined {
+    let own: Set<Room> | undefined;
+    if (rooms !== undefined) for (const room of rooms) if (this.sids.has(room)) (own ??= new Set()).add(room);
+    return own;
   }
 
   /**
