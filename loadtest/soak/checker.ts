@@ -15,7 +15,7 @@
 //     that node resumes: what lies between is counted by cause (why the client was cut off,
 //     and why it was not recovered), never as loss;
 //   - a skip whose messages were emitted inside a fault window the driver declared (a Redis
-//     restart) is counted under that fault.
+//     restart), or a duplicate emitted inside one, is counted under that fault.
 import { Expectation } from "../client/membership";
 import { BROADCASTS, roomsOf, type Hello } from "./wire";
 
@@ -39,6 +39,7 @@ export interface Tally {
 }
 
 export interface LossSample {
+  what: "lost" | "duplicated" | "out of order";
   idx: number;
   stream: string;
   from: number;
@@ -160,8 +161,18 @@ export class ClientChecker {
       this.streams.set(key, s);
     }
     if (seq < s.next) {
-      if (s.skipped?.delete(seq)) this.tally.outOfOrder++;
+      const what = s.skipped?.delete(seq) ? "out of order" : "duplicated";
+      const fault = this.faultAt(stampUs, stampUs);
+      if (fault) {
+        const k = `${what} during ${fault.cause}`;
+        this.tally.faults[k] = (this.tally.faults[k] ?? 0) + 1;
+        return;
+      }
+      if (what === "out of order") this.tally.outOfOrder++;
       else this.tally.duplicated++;
+      if (this.tally.samples.length < 3) {
+        this.tally.samples.push({ what, idx: this.idx, stream: key, from: seq, to: s.next, epoch: this.epoch, recovered: this.recovered, acrossReconnect: s.epoch !== this.epoch, atUs: stampUs });
+      }
       return;
     }
     if (seq > s.next) this.skip(kind, s, seq, stampUs);
@@ -177,15 +188,16 @@ export class ClientChecker {
     const acrossReconnect = s.epoch !== this.epoch;
     if (acrossReconnect && !this.recovered) return this.unrecovered(n, this.cause || "reconnected without recovery");
     if (acrossReconnect && kind === "a") return this.unrecovered(n, "emit with ack, not kept for recovery");
-    const fault = this.faults.find((f) => f.startUs <= stampUs && (f.endUs === undefined || f.endUs >= s.lastStampUs));
+    const fault = this.faultAt(s.lastStampUs, stampUs);
     if (fault) {
-      this.tally.faults[fault.cause] = (this.tally.faults[fault.cause] ?? 0) + n;
+      const k = `lost during ${fault.cause}`;
+      this.tally.faults[k] = (this.tally.faults[k] ?? 0) + n;
       return;
     }
     this.tally.lost += n;
     this.tally.lostBy[kind] = (this.tally.lostBy[kind] ?? 0) + n;
     if (this.tally.samples.length < 3) {
-      this.tally.samples.push({ idx: this.idx, stream: `${kind}${key(s, this.streams)}`, from: s.next, to: seq, epoch: this.epoch, recovered: this.recovered, acrossReconnect, atUs: Date.now() * 1000 });
+      this.tally.samples.push({ what: "lost", idx: this.idx, stream: `${kind}${key(s, this.streams)}`, from: s.next, to: seq, epoch: this.epoch, recovered: this.recovered, acrossReconnect, atUs: Date.now() * 1000 });
     }
     const skipped = (s.skipped ??= new Set());
     for (let q = s.next; q < seq && skipped.size < SKIPPED_KEPT; q++) if (kind !== "b" || this.expect.expects(q)) skipped.add(q);
@@ -211,6 +223,11 @@ export class ClientChecker {
   /** Keys of the streams this client has (for the end-of-run ends lookup). */
   streamKeys(): string[] {
     return [...this.streams.keys()];
+  }
+
+  /** A declared fault window overlapping [fromUs, toUs]. */
+  private faultAt(fromUs: number, toUs: number): FaultWindow | undefined {
+    return this.faults.find((f) => f.startUs <= toUs && (f.endUs === undefined || f.endUs >= fromUs));
   }
 
   private count(kind: StreamKind, from: number, to: number): number {
