@@ -354,7 +354,7 @@ export class Server<
       port,
       {
         clientPath: this._serveClient ? this._path : undefined,
-        clientCors: cloneable(clientCors(engineOpts.cors)),
+        clientCors: clientCors(engineOpts.cors),
         otherPaths: "404",
       },
       () => {
@@ -657,16 +657,6 @@ for (const method of emitterMethods) {
       return (this.sockets as any)[method](...args);
     },
   });
-}
-
-/** The bundle route's CORS for an I/O thread: only plain data crosses (an origin function does not). */
-function cloneable(cors: unknown): unknown {
-  try {
-    return structuredClone(cors);
-  } catch {
-    debug("the client bundle is served without CORS headers by I/O threads: the cors option holds a function");
-    return false;
-  }
 }
 
 /** A uWS App stand-in whose listen always fails: reports a threaded bind failure as uWS's would be. */

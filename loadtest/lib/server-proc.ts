@@ -7,11 +7,11 @@ import type { ControlCommand, ControlReply, ListeningNotice, ServerMem } from ".
 import { forkTs, stderrTail, stopChild } from "./child";
 import { buildEnv } from "./hyperio-build";
 
-export const SERVER_KINDS = ["hyperio", "hyperio-twin", "hyperio-base", "hyperio-node", "upstream-ws", "upstream-uws", "bare-uws"] as const;
+export const SERVER_KINDS = ["hyperio", "hyperio-twin", "hyperio-base", "hyperio-node", "hyperio-t1", "hyperio-t2", "hyperio-t4", "upstream-ws", "upstream-uws", "bare-uws"] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** Server kinds that run hyperio's own code (they need src/index.ts). */
-export const HYPERIO_KINDS: ReadonlySet<ServerKind> = new Set(["hyperio", "hyperio-twin", "hyperio-base", "hyperio-node"]);
+export const HYPERIO_KINDS: ReadonlySet<ServerKind> = new Set(["hyperio", "hyperio-twin", "hyperio-base", "hyperio-node", "hyperio-t1", "hyperio-t2", "hyperio-t4"]);
 
 /**
  * Environment: a tsc build (its index.js directory) of another hyperio commit, run by the
@@ -36,6 +36,11 @@ function launchOf(kind: ServerKind): { file: string; env: Record<string, string 
       return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: "1", HYPERIO_REQUIRE_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
     case "hyperio-base":
       return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: undefined, LOADTEST_SERVER_KIND: kind } };
+    // `hyperio` with N I/O threads (ioThreads, through its environment default).
+    case "hyperio-t1":
+    case "hyperio-t2":
+    case "hyperio-t4":
+      return { file: file("hyperio"), env: { HYPERIO_NO_NATIVE: undefined, HYPERIO_IO_THREADS: kind.slice(9), LOADTEST_SERVER_KIND: kind } };
     default:
       return { file: file(kind), env: {} };
   }

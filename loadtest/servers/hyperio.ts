@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   port = (io as { port?: number }).port ?? port;
   await waitForPort(port);
   const requested = process.env.LOADTEST_SERVER_KIND;
-  const kind = requested === "hyperio-twin" || requested === "hyperio-base" ? requested : "hyperio";
+  const kind = requested && /^hyperio-(twin|base|t\d+)$/.test(requested) ? requested : "hyperio";
   announce({
     kind,
     port,

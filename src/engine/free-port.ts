@@ -38,6 +38,20 @@ export function freePortNow(): number {
   return address.port;
 }
 
+/**
+ * Whether `port` is free right now on every interface, synchronously (as freePortNow). A
+ * uWS listen sets SO_REUSEPORT, so binding a port another hyperio process (with I/O threads)
+ * holds would succeed and split its connections; a node bind, without that flag, fails then.
+ */
+export function portFreeNow(port: number): boolean {
+  const probe = createServer();
+  probe.on("error", () => {});
+  probe.listen(port);
+  const free = probe.address() !== null;
+  probe.close();
+  return free;
+}
+
 /** A port free right now on `host` (every interface when undefined). */
 export function freePort(host?: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -30,8 +30,8 @@ import { PollingTransport, PollingOptions } from "./transports/polling";
 import { PollingTransportV3 } from "./transports/polling-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
 import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backend";
-import { bindChosenPort, CHOSEN_PORT_ATTEMPTS, freePortNow } from "./free-port";
-import { ThreadedBackend, ThreadedListenOptions } from "./threaded-backend";
+import { bindChosenPort, CHOSEN_PORT_ATTEMPTS, freePortNow, portFreeNow } from "./free-port";
+import { awaitReleasedPorts, ThreadedBackend, ThreadedListenOptions } from "./threaded-backend";
 import type { WebSocketServer } from "ws";
 import { attachNode, NodeAttachOptions, NodeHandler } from "./node-backend";
 import { countOpened, countPublished, EngineCounters, frameSize, snapshotEngine, type EngineMetrics } from "./metrics";
@@ -278,6 +278,10 @@ export class EngineServer extends EventEmitter {
    */
   listenThreads(port: number, options: ThreadedListenOptions, onStopped?: () => void): number | undefined {
     const threads = ioThreadsFor(this.opts);
+    awaitReleasedPorts();
+    // SO_REUSEPORT would let the threads share a port another server holds: refuse it as a
+    // plain listen would (EADDRINUSE). With a host the probe cannot bind synchronously.
+    if (port !== 0 && options.host === undefined && !portFreeNow(port)) return undefined;
     for (let attempt = 0; attempt < (port === 0 ? CHOSEN_PORT_ATTEMPTS : 1); attempt++) {
       let candidate = port;
       if (port === 0) {
@@ -354,8 +358,9 @@ export class EngineServer extends EventEmitter {
     // transport is already closing), so nothing is left armed when this returns.
     for (const socket of [...this.clients.values()]) socket.close(true);
     for (const b of this.uwsBindings) b.close();
+    // Kept once closed (publishing to no thread), as attachApp bindings are: the backend
+    // kind, and so the Socket.IO layer's adapter and what a restart recovers, stays the same.
     this.threaded?.close();
-    this.threaded = undefined;
     // Apps listen() created are closed for good: drop them, so a later listen() (a restart)
     // publishes only to its own App and closed Apps are not kept alive. Apps given to
     // attachApp stay the caller's, still routed to this engine.

@@ -34,6 +34,10 @@ export const Cmd = {
   DIE: 10,
   /** (no argument) close the listen socket and every connection, then exit */
   SHUTDOWN: 11,
+  /** reqId, error message (null: none), resolved origin: the answer to an ORIGIN event */
+  ORIGIN_RESULT: 13,
+  /** token: answered with SYNCED once everything before it is handed to the kernel (measurement) */
+  SYNC: 12,
 } as const;
 
 /** Arguments following each main -> thread op code. */
@@ -49,6 +53,8 @@ export const CMD_ARITY: Record<number, number> = {
   [Cmd.END]: 2,
   [Cmd.DIE]: 1,
   [Cmd.SHUTDOWN]: 0,
+  [Cmd.SYNC]: 1,
+  [Cmd.ORIGIN_RESULT]: 3,
 };
 
 /** I/O thread -> main thread. */
@@ -67,6 +73,10 @@ export const Evt = {
   BUFFERED: 6,
   /** wsId, how (CloseKind, or uWS's message when it cut the peer off) */
   CLOSE: 7,
+  /** token of a SYNC */
+  SYNCED: 8,
+  /** reqId, request origin: the bundle route asks the `cors` option's origin function (it stays here) */
+  ORIGIN: 9,
 } as const;
 
 export const EVT_ARITY: Record<number, number> = {
@@ -77,6 +87,8 @@ export const EVT_ARITY: Record<number, number> = {
   [Evt.MESSAGE]: 2,
   [Evt.BUFFERED]: 2,
   [Evt.CLOSE]: 2,
+  [Evt.SYNCED]: 1,
+  [Evt.ORIGIN]: 2,
 };
 
 /** How a WebSocket closed, as its thread saw it. */
@@ -88,7 +100,7 @@ export const CloseKind = {
 } as const;
 
 /** Listen status slots in the shared start-up array (one Int32 per thread). */
-export const ListenState = { PENDING: 0, LISTENING: 1, FAILED: 2 } as const;
+export const ListenState = { PENDING: 0, LISTENING: 1, FAILED: 2, CLOSED: 3 } as const;
 
 /** What an I/O thread is started with (workerData). */
 export interface IoThreadConfig {
@@ -105,8 +117,10 @@ export interface IoThreadConfig {
   perMessageDeflate: { threshold: number } | false;
   /** Serve the Socket.IO client bundle under this path (the Socket.IO server's `serveClient`). */
   clientPath: string | undefined;
-  /** CORS for the bundle route (only when it is plain data). */
+  /** CORS for the bundle route, without its origin function when `clientOriginRemote`. */
   clientCors: unknown;
+  /** The origin is a function, run on the main thread (ORIGIN / ORIGIN_RESULT). */
+  clientOriginRemote: boolean;
   /** What other paths get: "404" (Socket.IO server) or "501" (engine.listen, as upstream). */
   otherPaths: "404" | "501";
 }

@@ -340,6 +340,18 @@ function run(batch: unknown[]): void {
       case Cmd.SHUTDOWN:
         shutdown(0);
         return;
+      case Cmd.ORIGIN_RESULT: {
+        const cb = originChecks.get(batch[a] as number);
+        originChecks.delete(batch[a] as number);
+        cb?.(batch[a + 1] === null ? null : new Error(batch[a + 1] as string), batch[a + 2]);
+        break;
+      }
+      case Cmd.SYNC: {
+        // uWS writes what publish queued at the end of this loop turn; two turns are surely past it.
+        const token = batch[a];
+        setImmediate(() => setImmediate(() => emit(Evt.SYNCED, token)));
+        break;
+      }
       default:
         throw new Error(`hyperio: unknown I/O thread command ${String(op)}`);
     }
@@ -348,14 +360,31 @@ function run(batch: unknown[]): void {
 
 // ---- start and stop ---------------------------------------------------------------------
 
+/** Origin checks waiting for the main thread (the `cors` origin function runs there). */
+const originChecks = new Map<number, (err: Error | null, origin?: unknown) => void>();
+
+function clientCors(): CorsOptions | false {
+  const cors = config.clientCors as CorsOptions | false;
+  if (!cors || !config.clientOriginRemote) return cors;
+  return {
+    ...cors,
+    origin: (origin: string | undefined, cb: (err: Error | null, origin?: never) => void) => {
+      const id = nextReqId++;
+      originChecks.set(id, cb as (err: Error | null, origin?: unknown) => void);
+      emit(Evt.ORIGIN, id, origin);
+    },
+  };
+}
+
 const app = uws.App();
-if (config.clientPath !== undefined) serveClientOnApp(app, config.clientPath, config.clientCors as CorsOptions | false);
+if (config.clientPath !== undefined) serveClientOnApp(app, config.clientPath, clientCors());
 const paths = [config.path, config.path.slice(0, -1)];
 for (const p of paths) app.any(p, onHttp);
 if (config.transports.includes("websocket")) for (const p of paths) app.ws<WsData>(p, behavior);
 app.any("/*", config.otherPaths === "501" ? notImplementedUws : notFoundUws);
 
 let listenSocket: uWS.us_listen_socket | undefined;
+const state = new Int32Array(config.listenState);
 let stopping = false;
 
 /** Closes everything uWS holds, lets the loop turn once, then exits (see the header). */
@@ -364,6 +393,9 @@ function shutdown(code: number): void {
   stopping = true;
   if (listenSocket) uws.us_listen_socket_close(listenSocket);
   listenSocket = undefined;
+  // The port is ours no more: a listen waiting to bind it again may go on.
+  Atomics.store(state, config.index, ListenState.CLOSED);
+  Atomics.notify(state, config.index);
   // Runs the close handler of every WebSocket (their CLOSE events go up) and ends HTTP connections.
   (app as unknown as { close(): void }).close();
   flushOut();
@@ -387,12 +419,12 @@ process.on("exit", () => {
   if (stopping) return;
   stopping = true;
   if (listenSocket) uws.us_listen_socket_close(listenSocket);
+  Atomics.store(state, config.index, ListenState.CLOSED);
+  Atomics.notify(state, config.index);
   (app as unknown as { close(): void }).close();
 });
 
 port.on("message", run);
-
-const state = new Int32Array(config.listenState);
 const onListen = (ls: uWS.us_listen_socket | false): void => {
   if (ls) listenSocket = ls;
   Atomics.store(state, config.index, ls ? ListenState.LISTENING : ListenState.FAILED);

@@ -35,6 +35,24 @@ const debug = createDebug("hyperio:engine:threaded-backend");
 /** How long start-up may take before listen gives up (threads load and compile hyperio). */
 const START_TIMEOUT_MS = 30_000;
 
+/** How long a listen waits for closed backends of this process to release their port. */
+const RELEASE_TIMEOUT_MS = 5_000;
+
+/**
+ * Backends closed whose threads may still hold their listen sockets: a listen waits for them
+ * first, so a restart on the same port is not refused (or shared) by the threads going away.
+ */
+const releasing = new Set<ThreadedBackend>();
+
+/** Waits (blocking, bounded) until every closed backend's threads have let their port go. */
+export function awaitReleasedPorts(): void {
+  const deadline = Date.now() + RELEASE_TIMEOUT_MS;
+  for (const b of releasing) {
+    b.awaitReleased(deadline);
+    releasing.delete(b);
+  }
+}
+
 /** Options of the threaded listen besides the engine's own. */
 export interface ThreadedListenOptions {
   host?: string;
@@ -58,6 +76,16 @@ function workerEntry(): { file: string; eval: boolean } {
 }
 
 /** A request snapshot from a thread, as snapshotUwsRequest makes them (null-prototype records). */
+/** The `cors` option without an origin function (what can cross to a thread). */
+function plainCors(cors: unknown): unknown {
+  if (!cors || typeof cors !== "object") return cors ?? false;
+  return hasOriginFunction(cors) ? { ...(cors as object), origin: undefined } : cors;
+}
+
+function hasOriginFunction(cors: unknown): boolean {
+  return !!cors && typeof (cors as { origin?: unknown }).origin === "function";
+}
+
 function requestFromThread(plain: { method: string; url: string; headers: Record<string, string>; remoteAddress: string }): EngineRequest {
   const headers: Record<string, string> = {};
   Object.setPrototypeOf(headers, null);
@@ -236,9 +264,11 @@ export class ThreadedBackend {
    * when a thread could not bind (the others are shut down).
    */
   listenSync(threads: number, port: number, options: ThreadedListenOptions): boolean {
+    this.clientCors = options.clientCors;
     const opts = this.engine.opts;
     const listenState = new SharedArrayBuffer(4 * threads);
     const state = new Int32Array(listenState);
+    this.state = state;
     for (let i = 0; i < threads; i++) {
       const config: IoThreadConfig = {
         index: i,
@@ -251,7 +281,8 @@ export class ThreadedBackend {
         maxBufferedBytes: opts.maxBufferedBytes,
         perMessageDeflate: opts.perMessageDeflate,
         clientPath: options.clientPath,
-        clientCors: options.clientCors,
+        clientCors: plainCors(options.clientCors),
+        clientOriginRemote: hasOriginFunction(options.clientCors),
         otherPaths: options.otherPaths,
       };
       this.links.push(new ThreadLink(this, i, config));
@@ -299,10 +330,50 @@ export class ThreadedBackend {
     this.links[index]?.push1(Cmd.DIE, mode);
   }
 
+  /**
+   * @internal Resolves once every live thread has handed the kernel everything issued before
+   * this call (a loop turn after its commands ran): server-side timing of a burst (loadtest).
+   */
+  sync(): Promise<void> {
+    const token = this.nextSync++;
+    const live = this.links.filter((l) => l.alive);
+    return new Promise((resolve) => {
+      let left = live.length;
+      if (left === 0) return resolve();
+      this.syncs.set(token, () => {
+        if (--left === 0) {
+          this.syncs.delete(token);
+          resolve();
+        }
+      });
+      for (const link of live) link.push1(Cmd.SYNC, token);
+    });
+  }
+  private nextSync = 1;
+  /** One ListenState per thread, shared with them. */
+  private state: Int32Array | undefined;
+
+  /** @internal Blocks until every thread has closed its listen socket (or exited), or `deadline`. */
+  awaitReleased(deadline: number): void {
+    const state = this.state!;
+    for (let i = 0; i < this.links.length; i++) {
+      while (Atomics.load(state, i) === ListenState.LISTENING && this.links[i].alive) {
+        const left = deadline - Date.now();
+        if (left <= 0 || Atomics.wait(state, i, ListenState.LISTENING, Math.min(left, 50)) === "timed-out") {
+          if (Date.now() >= deadline) return;
+        }
+      }
+    }
+  }
+  /** The bundle route's `cors` option as given (its origin function is run here). */
+  clientCors: unknown = undefined;
+  private readonly syncs = new Map<number, () => void>();
+
   /** Stops every thread: each closes its listen socket and connections, then exits. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.state && this.exited < this.links.length) releasing.add(this);
     for (const link of this.links) link.pushNow(Cmd.SHUTDOWN);
   }
 
@@ -337,6 +408,12 @@ export class ThreadedBackend {
         case Evt.BUFFERED:
           link.transports.get(batch[a] as number)?.onRemoteBuffered(batch[a + 1] as number);
           break;
+        case Evt.ORIGIN:
+          this.checkOrigin(link, batch[a] as number, batch[a + 1] as string | undefined, this.clientCors);
+          break;
+        case Evt.SYNCED:
+          this.syncs.get(batch[a] as number)?.();
+          break;
         case Evt.CLOSE: {
           const wsId = batch[a] as number;
           link.pending.delete(wsId);
@@ -346,6 +423,34 @@ export class ThreadedBackend {
         default:
           debug("unknown event %d from I/O thread %d", op, link.index);
           return;
+      }
+    }
+  }
+
+  /** Runs the bundle route's `cors` origin function for a thread (it cannot cross). */
+  private checkOrigin(link: ThreadLink, reqId: number, origin: string | undefined, cors: unknown): void {
+    const fn = (cors as { origin?: unknown } | undefined)?.origin;
+    const answer = (err: unknown, resolved?: unknown): void => {
+      let value: unknown = resolved;
+      try {
+        structuredClone(value);
+      } catch {
+        value = false;
+      }
+      link.push3(Cmd.ORIGIN_RESULT, reqId, err ? String((err as Error).message ?? err) : null, value);
+    };
+    if (typeof fn !== "function") return answer(null, false);
+    let answered = false;
+    try {
+      fn(origin, (err: unknown, resolved: unknown) => {
+        if (answered) return;
+        answered = true;
+        answer(err, resolved);
+      });
+    } catch (err) {
+      if (!answered) {
+        answered = true;
+        answer(err);
       }
     }
   }
@@ -425,7 +530,10 @@ export class ThreadedBackend {
     link.pending.clear();
     for (const t of [...link.transports.values()]) t.onRemoteClose(CloseKind.GONE);
     link.transports.clear();
-    if (++this.exited === this.links.length) this.onAllExited?.();
+    if (++this.exited === this.links.length) {
+      releasing.delete(this);
+      this.onAllExited?.();
+    }
   }
 }
 

@@ -1,0 +1,161 @@
+// How commands should cross from the main thread to an I/O thread (ioThreads, issue 10):
+// one postMessage per command, one postMessage per loop-turn batch (a flat array, what
+// src/engine/threaded-backend.ts does), or a SharedArrayBuffer ring the I/O thread reads,
+// woken with Atomics.notify only when the ring goes from empty to non-empty (the thread
+// waits with Atomics.waitAsync: it has a uWS event loop to keep running, so it may not block).
+//
+// Workload: publish commands (a topic and a ~100 B text frame), M of them, issued K per loop
+// turn. Reported per variant: median over 5 runs of
+//   - main ns/cmd: main-thread time spent issuing the commands (the serial cost that caps
+//     fanout: what the main thread pays per command),
+//   - e2e ns/cmd: wall time until the I/O thread has read every command, divided by M.
+//
+// Run: flock /tmp/hyperio-bench.lock npx tsx bench/thread-crossing.bench.ts [--smoke]
+import { Worker } from "node:worker_threads";
+
+const smoke = process.argv.includes("--smoke");
+const M = smoke ? 2_000 : 200_000;
+const RUNS = smoke ? 1 : 5;
+const BATCHES = [1, 16, 256];
+const FRAME = "4" + JSON.stringify(["news", "x".repeat(88)]);
+const TOPIC = "/\x1froom";
+
+// The I/O thread side of each variant, as plain JS (a worker does not load .ts by itself).
+const WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+let seen = 0;
+const total = workerData.total;
+const done = () => parentPort.postMessage("done");
+if (workerData.mode === "ring") {
+  const i32 = new Int32Array(workerData.sab, 0, 4);
+  const bytes = new Uint8Array(workerData.sab, 16);
+  const cap = bytes.length;
+  const dec = new TextDecoder();
+  let head = 0;
+  const drain = () => {
+    const tail = Atomics.load(i32, 1);
+    while (head !== tail) {
+      const len = bytes[head % cap] | (bytes[(head + 1) % cap] << 8);
+      const start = (head + 2) % cap;
+      // records never wrap: the writer pads to the start of the ring (len 0xffff)
+      if (len === 0xffff) { head += cap - (head % cap); continue; }
+      const rec = dec.decode(bytes.subarray(start, start + len));
+      if (rec.length === 0) throw new Error("empty");
+      head += 2 + len;
+      seen++;
+    }
+    Atomics.store(i32, 0, head);
+    if (seen >= total) return done();
+    const r = Atomics.waitAsync(i32, 1, tail);
+    if (r.async) r.value.then(drain); else setImmediate(drain);
+  };
+  drain();
+} else {
+  parentPort.on("message", (m) => {
+    if (Array.isArray(m)) { for (let i = 0; i < m.length; i += 3) if (m[i + 2].length === 0) throw 0; seen += m.length / 3; }
+    else seen++;
+    if (seen >= total) done();
+  });
+}
+`;
+
+type Mode = "message-per-cmd" | "message-per-batch" | "ring";
+
+function startWorker(mode: Mode, sab?: SharedArrayBuffer): Promise<Worker> {
+  const w = new Worker(WORKER, { eval: true, workerData: { mode, total: M, sab } });
+  return new Promise((r) => w.once("online", () => r(w)));
+}
+
+/** The ring writer: length-prefixed UTF-8 records ("topic\\x00frame"), notify on empty -> non-empty. */
+class Ring {
+  private readonly i32: Int32Array;
+  private readonly bytes: Uint8Array;
+  private tail = 0;
+  private readonly enc = new TextEncoder();
+  constructor(readonly sab: SharedArrayBuffer) {
+    this.i32 = new Int32Array(sab, 0, 4);
+    this.bytes = new Uint8Array(sab, 16);
+  }
+  /** false when full (the caller yields a loop turn and retries). */
+  push(topic: string, frame: string): boolean {
+    const cap = this.bytes.length;
+    const need = 2 + (topic.length + 1 + frame.length) * 3;
+    const head = Atomics.load(this.i32, 0);
+    let pos = this.tail % cap;
+    let pad = 0;
+    if (pos + need > cap) pad = cap - pos;
+    if (this.tail + pad + need - head > cap) return false;
+    if (pad) {
+      this.bytes[pos] = 0xff;
+      this.bytes[pos + 1] = 0xff;
+      this.tail += pad;
+      pos = 0;
+    }
+    const r1 = this.enc.encodeInto(topic, this.bytes.subarray(pos + 2));
+    this.bytes[pos + 2 + r1.written] = 0;
+    const r2 = this.enc.encodeInto(frame, this.bytes.subarray(pos + 3 + r1.written));
+    const len = r1.written + 1 + r2.written;
+    this.bytes[pos] = len & 0xff;
+    this.bytes[pos + 1] = len >> 8;
+    const wasEmpty = Atomics.load(this.i32, 0) === Atomics.load(this.i32, 1);
+    this.tail += 2 + len;
+    Atomics.store(this.i32, 1, this.tail);
+    if (wasEmpty) Atomics.notify(this.i32, 1);
+    return true;
+  }
+}
+
+async function runOnce(mode: Mode, batch: number): Promise<{ mainNs: number; e2eNs: number }> {
+  const sab = mode === "ring" ? new SharedArrayBuffer(16 + (1 << 22)) : undefined;
+  const w = await startWorker(mode, sab);
+  const finished = new Promise<void>((r) => w.once("message", () => r()));
+  const ring = sab ? new Ring(sab) : undefined;
+  let main = 0;
+  const t0 = process.hrtime.bigint();
+  for (let sent = 0; sent < M; ) {
+    const s0 = process.hrtime.bigint();
+    const n = Math.min(batch, M - sent);
+    if (mode === "message-per-cmd") {
+      for (let i = 0; i < n; i++) w.postMessage([7, TOPIC, FRAME]);
+      sent += n;
+    } else if (mode === "message-per-batch") {
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) out.push(7, TOPIC, FRAME);
+      w.postMessage(out);
+      sent += n;
+    } else {
+      let i = 0;
+      while (i < n && ring!.push(TOPIC, FRAME)) i++;
+      sent += i;
+    }
+    main += Number(process.hrtime.bigint() - s0);
+    // one loop turn per batch, as the server issues them
+    await new Promise((r) => setImmediate(r));
+  }
+  await finished;
+  const e2e = Number(process.hrtime.bigint() - t0);
+  await w.terminate();
+  return { mainNs: main / M, e2eNs: e2e / M };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  console.log(`thread crossing: ${M} publish commands (${FRAME.length} B frame), median of ${RUNS}, node ${process.version}`);
+  console.log("variant              batch   main ns/cmd   e2e ns/cmd");
+  for (const batch of BATCHES) {
+    for (const mode of ["message-per-cmd", "message-per-batch", "ring"] as Mode[]) {
+      const mains: number[] = [];
+      const e2es: number[] = [];
+      // interleaved: one run of each variant at a time would favour whoever runs on a quiet machine
+      for (let r = 0; r < RUNS; r++) {
+        const { mainNs, e2eNs } = await runOnce(mode, batch);
+        mains.push(mainNs);
+        e2es.push(e2eNs);
+      }
+      console.log(`${mode.padEnd(20)} ${String(batch).padStart(5)} ${median(mains).toFixed(0).padStart(13)} ${median(e2es).toFixed(0).padStart(12)}`);
+    }
+  }
+}
+
+void main();
