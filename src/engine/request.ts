@@ -116,11 +116,12 @@ class UwsRequest implements EngineRequest {
   url: string;
   _query: Record<string, string>;
   remoteAddress: string;
-  connection: { remoteAddress: string; encrypted: boolean };
-  socket: { remoteAddress: string; encrypted: boolean };
   /** Header names (lower-case) and values in arrival order, repeats included. */
   rawHeaders: string[];
   #headers: EngineHeaders | undefined = undefined;
+  #encrypted: boolean;
+  /** `connection` and `socket` (one object, as node's), made on first read. */
+  #conn: { remoteAddress: string; encrypted: boolean } | undefined = undefined;
 
   constructor(method: string, url: string, query: string, rawHeaders: string[], remoteAddress: string, encrypted: boolean) {
     this.method = method;
@@ -128,10 +129,24 @@ class UwsRequest implements EngineRequest {
     this.url = query ? [url, query].join("?") : url;
     this._query = parseQuery(query);
     this.remoteAddress = remoteAddress;
-    const conn = { remoteAddress, encrypted };
-    this.connection = conn;
-    this.socket = conn;
     this.rawHeaders = rawHeaders;
+    this.#encrypted = encrypted;
+  }
+
+  get connection(): { remoteAddress: string; encrypted: boolean } {
+    return (this.#conn ??= { remoteAddress: this.remoteAddress, encrypted: this.#encrypted });
+  }
+
+  set connection(value: { remoteAddress: string; encrypted: boolean }) {
+    this.#conn = value;
+  }
+
+  get socket(): { remoteAddress: string; encrypted: boolean } {
+    return this.connection;
+  }
+
+  set socket(value: { remoteAddress: string; encrypted: boolean }) {
+    this.#conn = value;
   }
 
   /** Request headers with lower-case keys, repeats joined (built on first read). */

@@ -87,6 +87,9 @@ export interface SessionConsumer {
 
 const UPGRADE_CHECK_MS = 100;
 
+/** The write buffer of every session with nothing queued (frozen: never pushed to). */
+const NO_PACKETS: Packet[] = Object.freeze([]) as unknown as Packet[];
+
 /** Longest delay node's timers take (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -123,7 +126,8 @@ export class Socket extends EventEmitter {
   /** Topics of a session not on a uWS WebSocket (polling, `ws`); undefined while none. */
   private ownTopics: Set<string> | undefined = undefined;
 
-  private writeBuffer: Packet[] = [];
+  /** NO_PACKETS while empty (an idle session holds no array of its own). */
+  private writeBuffer: Packet[] = NO_PACKETS;
   private writeBufferBytes = 0;
   /** The largest packet in writeBuffer (see the outgoing cap in the header). */
   private largestWaiting = 0;
@@ -472,6 +476,7 @@ export class Socket extends EventEmitter {
       packet.data = (typeof data === "string" ? data : isBinary(data) ? toBuffer(data) : String(data)) as RawData;
     }
     this.emit("packetCreate", packet);
+    if (this.writeBuffer === NO_PACKETS) this.writeBuffer = [];
     this.writeBuffer.push(packet);
     const size = packet.data === undefined ? 1 : packet.data.length + 1;
     this.writeBufferBytes += size;
@@ -541,7 +546,7 @@ export class Socket extends EventEmitter {
     const wbuf = this.writeBuffer;
     const fns = this.packetsFn;
     countHandedOver(this.server.counters, wbuf.length, this.writeBufferBytes);
-    this.writeBuffer = [];
+    this.writeBuffer = NO_PACKETS;
     this.writeBufferBytes = 0;
     this.largestWaiting = 0;
     this.packetsFn = undefined;
@@ -647,7 +652,7 @@ export class Socket extends EventEmitter {
     this.cancelUpgrade?.();
     // Kept until the next tick so "close" listeners can still read what was not sent.
     process.nextTick(() => {
-      this.writeBuffer = [];
+      this.writeBuffer = NO_PACKETS;
       this.writeBufferBytes = 0;
       this.largestWaiting = 0;
     });
