@@ -152,7 +152,7 @@ for (const [label, size] of SIZES) {
 // What the engine does with a POST body: native (forced, whatever the thresholds) against
 // the string codec (payload.ts on body.toString()), as packets either way. ascii: one record
 // of ASCII text; text: with two-byte characters; text x40B: 40-byte records; binary: one
-// "b" record.
+// "b" record; mixed x4KiB: 4 KiB records of each kind in turn.
 if (nativeInfo.native) {
   for (const [label, size] of POLLING_SIZES) {
     const bodies: Array<[string, Buffer]> = [
@@ -161,6 +161,13 @@ if (nativeInfo.native) {
       ["text x40B", Buffer.from(Array.from({ length: Math.floor(size / 41) }, (_, i) => "4" + text(39, i % 2 === 0)).join("\x1e"))],
       ["binary", Buffer.from("b" + bytes(size).toString("base64"))],
     ];
+    // Records of ~4 KiB (POLLING_NATIVE_MIN_AVG_RECORD_BYTES), ASCII, two-byte text and binary in turn.
+    if (size >= 16384) {
+      const records = Array.from({ length: size / 4096 }, (_, i) =>
+        i % 3 === 0 ? "4" + text(4095, false) : i % 3 === 1 ? "4" + text(4095, true) : "b" + bytes(3069).toString("base64"),
+      );
+      bodies.push(["mixed x4KiB", Buffer.from(records.join("\x1e"))]);
+    }
     for (const [shape, body] of bodies) {
       cases.push({
         fn: "polling decode",

@@ -1,6 +1,7 @@
 // hyperio's native boundary: byte-level helpers for the Engine.IO and Socket.IO codecs,
-// backed by the C++ addon when it is built and by a TypeScript twin otherwise. The choice
-// is made once, at first import; callers never know which one they got.
+// backed by the C++ addon (the shipped prebuilt binary, or a build from source) when one
+// loads and by a TypeScript twin otherwise (loader.ts). The choice is made once, at first
+// import; callers never know which one they got.
 //
 // Callers apply the measured thresholds of thresholds.ts (encodePayloadAuto does it for
 // encodePayload); below them the twin, or the codec's own JS, is faster.

@@ -3,36 +3,45 @@
 // payload.ts in every case: the native path only ever answers when its answer is provably
 // the same, and hands anything else (errors included) to the string codec.
 //
-// Measured on the engine's real inputs (a POST body Buffer; packets for a response) with
-// `npx tsx bench/engine-polling-codec.bench.ts`, 4 records per payload unless said, µs
-// string codec -> this file (native where chosen):
-// - decode: text with non-ASCII characters favours native from 1 KiB records by 1.5-2x
-//   (17 KB 31 -> 21, 71 KB 122 -> 85); binary (base64) records from 4-8 KiB (44 KB 15.5 ->
-//   9.8, 87 KB 28 -> 15); ASCII text is about even below 128 KiB (16 KB 2.7 -> 3.3-4.3,
-//   64 KB 9.4 -> 10.5-11.5: one Latin-1 copy either way); from 128 KiB the string codec
-//   falls off a cliff (the body string leaves V8's regular heap) and native wins 4-7x on
-//   everything. Bodies of many small records stay on the string codec (see
-//   POLLING_NATIVE_MIN_AVG_RECORD_BYTES; 1,724 x 37 B: 85 -> 88 with the separator count).
-//   The twin never beats the string codec, so without the addon the string codec does it all.
+// - decode: native from POLLING_NATIVE_MIN_BYTES_DECODE for bodies whose records average
+//   POLLING_NATIVE_MIN_AVG_RECORD_BYTES (measured below); the string codec otherwise. The
+//   twin never beats the string codec, so without the addon the string codec does it all.
 // - encode: the string codec, except for batches carrying at least
 //   NATIVE_MIN_BYTES_ENCODE_PAYLOAD bytes of binary data, which encodePayloadAuto writes
-//   as base64 straight into one Buffer (87 KiB 40 -> 20, 350 KiB 410 -> 60).
+//   as base64 straight into one Buffer (`npx tsx bench/engine-polling-codec.bench.ts`, µs
+//   string codec -> native: 87 KiB 40 -> 20, 350 KiB 410 -> 60).
 import { decodePayload as nativeDecodePayload, encodePayloadAuto, nativeInfo, NATIVE_MIN_BYTES_ENCODE_PAYLOAD } from "../../native";
 import { EngineParseError, EngineParseErrorCode } from "./errors";
 import { encodePacket, isBinary } from "./packet";
 import { Packet, TYPES_BY_DIGIT } from "./packet-types";
 import { decodePayload, DecodePayloadOptions, encodePayload } from "./payload";
 
-/** Polling bodies from this size (bytes) are decoded by the native addon when it is loaded... */
+/**
+ * Polling bodies from this size (bytes) are decoded by the native addon when it is loaded
+ * (and their records are large enough, below). Native vs the string codec, as packets either
+ * way (`npx tsx bench/native-codec.bench.ts`, "polling decode" rows, str/nat > 1 means
+ * native is faster; Node 20, x86-64):
+ *
+ * | body                      | 1 KiB | 4 KiB | 16 KiB | 64 KiB | 256 KiB | 1 MiB |
+ * |---------------------------|-------|-------|--------|--------|---------|-------|
+ * | one ASCII text record     | 0.61  | 0.83  | 0.96   | 1.17   | 0.97    | 1.02  |
+ * | one two-byte text record  | 1.59  | 1.90  | 2.08   | 2.11   | 1.25    | 1.22  |
+ * | one binary record         | 0.89  | 1.50  | 1.42   | 1.58   | 38      | 35    |
+ * | 4 KiB records, mixed      |       |       | 2.68   | 3.32   | 11      | 10    |
+ *
+ * Below 16 KiB native loses on ASCII text, the common case (JSON); from 16 KiB ASCII is
+ * even and everything else wins. From 256 KiB a text record gains less (native makes one
+ * large string too) while a binary one, which becomes a Buffer and no string, gains 35x.
+ */
 export const POLLING_NATIVE_MIN_BYTES_DECODE = 16 * 1024;
 
 /**
  * ...and when their records average at least this many bytes. Each record the addon makes
- * is a string created through N-API (~90 ns), where the string codec makes one string for
- * the whole body and slices it (O(1) per record): on bodies of many small records the
- * addon loses (1,600 records of 37 B, 59 KB: string codec 72 µs, addon 179 µs; with
- * two-byte characters 164 vs 220 µs). Native wins from records of 1 KiB (non-ASCII text)
- * to 4 KiB (binary).
+ * is a string created through N-API, where the string codec makes one string for the whole
+ * body and slices it (O(1) per record): bodies of 40-byte records decode 0.76-0.81x on
+ * native from 1 to 64 KiB (same bench, "text x40B"), records of 4 KiB 2.7-3.3x faster.
+ * (Bodies of small records gain 1.4-1.8x on native from 256 KiB, where the string codec's
+ * one large string costs more; they stay on the string codec.)
  */
 export const POLLING_NATIVE_MIN_AVG_RECORD_BYTES = 4 * 1024;
 
