@@ -1,8 +1,9 @@
 // The polling path's codec on its real inputs: a POST body Buffer to decode, packets to
 // encode for a response. Compares the string codec (payload.ts, what the engine used to do
 // for every size), the byte codec the engine uses now (payload-bytes.ts: native above its
-// thresholds), and the src/native functions alone (addon, twin). Sets
-// POLLING_NATIVE_MIN_BYTES_DECODE in src/parser/engine-io/payload-bytes.ts.
+// thresholds), and the src/native functions alone (addon, twin). The decode threshold
+// (POLLING_NATIVE_MIN_BYTES_DECODE) is set from bench/native-codec.bench.ts's "polling
+// decode" rows, which compare the same two paths.
 //
 // "string" for encode includes Buffer.from(result), standing for the UTF-8 conversion any
 // HTTP write of a string performs.
