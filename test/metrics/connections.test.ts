@@ -87,3 +87,35 @@ test("event-loop delay: zero on the first read (which starts the monitor), then 
     await h.cleanup();
   }
 });
+
+test("io.bind(engine.io 6): the engine fields read 0, the Socket.IO-level ones count", async () => {
+  const { createServer, globalAgent } = await import("node:http");
+  const { Server: EngineIoServer } = await import("engine.io");
+  const { io: ioc } = await import("socket.io-client");
+  const { Server } = await import("../../src/index");
+  const httpServer = createServer((_req, res) => res.writeHead(404).end());
+  const engine = new EngineIoServer();
+  engine.attach(httpServer, { path: "/socket.io" });
+  const io = new Server({ serveClient: false });
+  io.bind(engine as any);
+  await new Promise<void>((r) => httpServer.listen(0, "127.0.0.1", r));
+  const port = (httpServer.address() as { port: number }).port;
+  const clients = [0, 1].map(() => ioc(`http://127.0.0.1:${port}`, { forceNew: true, reconnection: false, transports: ["websocket"] }));
+  try {
+    for (const c of clients) await connected(c);
+    let received = 0;
+    for (const c of clients) c.on("b", () => received++);
+    io.emit("b");
+    await until(() => received === 2, "two deliveries");
+    const m = io.metrics();
+    assert.equal(m.broadcasts, 1);
+    assert.equal(m.deliveries, 2);
+    assert.equal(m.connectionsWebsocket, 0);
+    assert.equal(m.packetsIn, 0);
+  } finally {
+    for (const c of clients) c.disconnect();
+    await io.close();
+    await new Promise((r) => httpServer.close(r));
+    globalAgent.destroy();
+  }
+});
