@@ -122,7 +122,6 @@ class Worker implements SessionHost {
     for (const s of this.sessions) {
       const slow = s.slow;
       const connected = s.connected;
-      s.stop();
       if (slow) continue;
       const mine = new Map<string, number>(Object.entries(ends["*"] ?? {}));
       for (const [k, v] of Object.entries(ends[s.idx] ?? {})) mine.set(k, v);
@@ -135,11 +134,11 @@ class Worker implements SessionHost {
     send({ type: "final", tally, checked, connectedAtEnd, replayed: this.replayed.toJSON(), live: this.liveTotal.toJSON() });
   }
 
-  /** Ends every client; polling sessions say goodbye first (else the server waits out their heartbeat). */
+  /** Ends every client, each saying goodbye first as socket.disconnect() does. */
   async stop(): Promise<void> {
-    let polling = false;
-    for (const s of this.sessions) polling = s.goodbye() || polling;
-    if (polling) await new Promise((r) => setTimeout(r, 500));
+    let said = false;
+    for (const s of this.sessions) said = s.goodbye() || said;
+    if (said) await new Promise((r) => setTimeout(r, 500));
     for (const s of this.sessions) s.stop();
     for (const list of [...Object.values(this.agent.sockets), ...Object.values(this.agent.freeSockets)]) {
       for (const sock of list ?? []) sock.resetAndDestroy?.();

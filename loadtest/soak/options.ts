@@ -73,7 +73,7 @@ export function parseOptions(argv: string[]): SoakOptions {
     ackEveryMs: 4000,
     emitEveryMs: 2000,
     volatilePerSec: 2,
-    slowBytes: 32768,
+    slowBytes: 65536,
     churnShare: 0.05,
     cycles: 10,
     hyperioCode: "build",

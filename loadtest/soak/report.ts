@@ -80,10 +80,12 @@ export function markdown(o: SoakOptions, results: SoakResult[], command: string,
     row("crashes", (r) => (r.crashed.length ? r.crashed.join("; ") : "none")),
   ];
   if (results.some((r) => r.cycles.length > 1)) {
-    lines.push("", `## ${o.cycles} cycles of ${o.clients} connects and disconnects (after the soak, GC before each reading)`, "", head);
-    lines.push(row("baseline RSS / heap / fds", (r) => (r.cycles[0] ? `${mib(r.cycles[0].rssBytes)} / ${mib(r.cycles[0].heapBytes)} / ${r.cycles[0].fds}` : "–")));
+    lines.push("", `## ${o.cycles} cycles of ${o.clients} connects and disconnects (a fresh server, GC before each reading)`, "", head);
+    const at = (r: SoakResult, i: number) => (r.cycles[i] ? `${mib(r.cycles[i].rssBytes)} / ${mib(r.cycles[i].heapBytes)} / ${r.cycles[i].fds}` : "–");
+    lines.push(row("before any client: RSS / heap / fds", (r) => at(r, 0)));
+    lines.push(row("baseline: after cycle 1", (r) => at(r, 1)));
     lines.push(row("after the last cycle", (r) => { const l = r.cycles[r.cycles.length - 1]; return l ? `${mib(l.rssBytes)} / ${mib(l.heapBytes)} / ${l.fds}` : "–"; }));
-    lines.push(row("change (limit +10%)", (r) => { const c = cyclesVerdict(r.cycles); return c ? `${pct(c.rss)} / ${pct(c.heap)} / ${pct(c.fds)} ${c.ok ? "ok" : "OVER"}` : "–"; }));
+    lines.push(row("change from the baseline (limit +10%)", (r) => { const c = cyclesVerdict(r.cycles); return c ? `${pct(c.rss)} / ${pct(c.heap)} / ${pct(c.fds)} ${c.ok ? "ok" : "OVER"}` : "–"; }));
     lines.push(row("peak with N connected", (r) => { const p = r.cycles[r.cycles.length - 1]; return p ? `${mib(p.peakRssBytes)} / ${mib(p.peakHeapBytes)} / ${p.peakFds}` : "–"; }));
   }
   lines.push("", "## Events", "");

@@ -99,6 +99,7 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
   let exiting = false;
   const procs: { proxies: ProxyProc[]; workers: WorkerProc[] } = { proxies: [], workers: [] };
   try {
+    let cycleConfig!: ServerConfig;
     for (let n = 0; n < nodeCount; n++) {
       const cfg: ServerConfig = {
         impl,
@@ -115,6 +116,7 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
         },
         adapter: redis ? { kind: o.cluster as "pubsub" | "streams", url: redis.url, name: `soak-n${n}` } : undefined,
       };
+      if (n === 0) cycleConfig = cfg;
       nodes.push(await ServerNode.start(cfg, hyperioBuild));
     }
     nodes.forEach((node, n) =>
@@ -361,8 +363,20 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
       };
     }
 
-    // Connect/disconnect cycles on the same server(s), faults and traffic off.
-    const cycles = o.cycles > 0 && !clustered ? await runCycles(nodes[0], specs, o.cycles, progress, impl) : [];
+    // Connect/disconnect cycles on a fresh server of the same kind (the soak's server still
+    // holds the sessions it keeps for recovery, which would blur the baseline), no faults,
+    // no traffic.
+    let cycles: CycleResult[] = [];
+    if (o.cycles > 0 && !clustered) {
+      exiting = true;
+      for (const n of nodes) await n.exit();
+      const fresh = await ServerNode.start(cycleConfig, hyperioBuild);
+      try {
+        cycles = await runCycles(fresh, specs, o.cycles, progress, impl);
+      } finally {
+        await fresh.exit();
+      }
+    }
 
     return {
       impl,

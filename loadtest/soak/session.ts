@@ -95,10 +95,16 @@ export class Session {
     return this.o.slow;
   }
 
-  /** A polling session sends the Engine.IO close packet; true if it did (the caller waits a moment). */
+  /**
+   * Leaves as an app does with socket.disconnect(): a namespace DISCONNECT (a session the
+   * client ends is not kept for recovery), then, on polling, the Engine.IO close packet (else
+   * the server waits out the heartbeat). True if it sent anything (the caller waits a moment
+   * before cutting the connections).
+   */
   goodbye(): boolean {
-    if (!this.o.polling || !this.t || (this.state !== "connected" && this.state !== "open")) return false;
-    this.t.send("1");
+    if (!this.t || (this.state !== "connected" && this.state !== "open")) return false;
+    if (this.state === "connected") this.t.send("41");
+    if (this.o.polling) this.t.send("1");
     this.state = "stopped";
     clearTimeout(this.timer);
     clearInterval(this.emitTimer);
