@@ -209,6 +209,7 @@ test("shim: a threshold that cannot hold fails the run with exit 99", { timeout:
 });
 
 test("compare runner: ws-echo against hyperio and upstream server processes, side by side", { timeout: 90_000 }, async () => {
+  assert.ok(k6Available(SHIM), "the shim answers `k6 version`, as the runner probes k6");
   const results = await compareRun;
   assert.deepEqual(results.map((r) => r.server), ["hyperio", "upstream-ws"]);
   for (const r of results) {

@@ -141,6 +141,11 @@ function evaluate(expr, agg) {
 }
 
 async function main() {
+  if (process.argv[2] === "version") {
+    // `k6 version` is how runners probe for k6.
+    console.log("k6 shim (Node stand-in for k6 run; test/loadtest-tools/k6-shim)");
+    process.exit(0);
+  }
   const { script, env, outJson } = parseCli(process.argv.slice(2));
   if (!script) throw new Error("usage: run.mjs SCRIPT | run.mjs run [-e K=V]... [--out json=FILE] SCRIPT");
   const mod = await loadScript(script, env);
