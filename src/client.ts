@@ -13,12 +13,19 @@
 // and creates its CONNECT-in-progress set only while a CONNECT is in progress.
 import createDebug from "debug";
 import type { EngineSocket } from "./engine-types";
+import { TimerRegistry, type DeadlineFn, type DeadlineHolder } from "./engine/timers";
 import { PacketType, type Decoder, type Encoder, type Packet } from "./parser-types";
 import type { Server } from "./server";
 import type { Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap } from "./typed-events";
 
 const debug = createDebug("hyperio:client");
+
+/**
+ * Every client's connectTimeout, as intrusive deadlines (one node Timeout per delay, not one
+ * per client: arming and clearing a Timeout per connection was ~4% of a connect storm).
+ */
+const connectDeadlines = new TimerRegistry();
 
 /** Options of one write to the engine. */
 export interface WriteToEngineOptions {
@@ -57,7 +64,16 @@ export class Client<
    * while empty.
    */
   private connecting: Set<string> | undefined = undefined;
-  private connectTimer?: NodeJS.Timeout;
+  /** @internal The connectTimeout deadline (DeadlineHolder; armed until a namespace is joined). */
+  dlNext: DeadlineHolder | undefined = undefined;
+  /** @internal */
+  dlPrev: DeadlineHolder | undefined = undefined;
+  /** @internal */
+  dlAt = 0;
+  /** @internal */
+  dlFn: DeadlineFn<any> | undefined = undefined;
+  /** @internal */
+  dlList: DeadlineHolder["dlList"] = undefined;
   private closed = false;
   /** Listeners on an engine session that takes no direct consumer (engine.io 6 through `bind`). */
   private engineListeners: EngineListeners | undefined = undefined;
@@ -89,13 +105,15 @@ export class Client<
       conn.on("error", l.error);
       conn.on("close", l.close);
     }
-    this.connectTimer = setTimeout(() => {
-      this.connectTimer = undefined;
-      if (this.nsps === undefined) {
-        debug("%s joined no namespace within connectTimeout, closing", this.id);
-        this.close();
-      }
-    }, server._connectTimeout);
+    connectDeadlines.arm(this, Client.connectTimedOut, server._connectTimeout);
+  }
+
+  /** connectTimeout passed: a client that joined no namespace is closed. */
+  private static connectTimedOut(client: Client<any, any, any, any>): void {
+    if (client.nsps === undefined) {
+      debug("%s joined no namespace within connectTimeout, closing", client.id);
+      client.close();
+    }
   }
 
   /** The first HTTP request of the session. */
@@ -117,21 +135,26 @@ export class Client<
   }
 
   private doConnect(name: string, auth: Record<string, unknown>): void {
-    const nsp = this.server.of(name);
     this.startConnecting(name);
-    nsp
-      ._add(this, auth, (socket) => {
-        this.addNspSocket(socket);
-        if (this.connectTimer) {
-          clearTimeout(this.connectTimer);
-          this.connectTimer = undefined;
-        }
-      })
-      .catch((err) => {
-        debug("%s: connecting to %s failed: %s", this.id, name, err);
-        this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Internal error" } });
-      })
-      .finally(() => this.endConnecting(name));
+    this.server.of(name)._add(this, auth);
+  }
+
+  /** @internal The namespace connected this client's socket (Namespace._add). */
+  _nspConnected(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.addNspSocket(socket);
+    if (this.dlList !== undefined) connectDeadlines.disarm(this);
+  }
+
+  /**
+   * @internal A CONNECT to `name` is over, whatever its outcome; `err` when it failed
+   * unexpectedly (the client gets CONNECT_ERROR "Internal error").
+   */
+  _nspAttemptEnded(name: string, err?: unknown): void {
+    if (err !== undefined) {
+      debug("%s: connecting to %s failed: %s", this.id, name, err);
+      this._packet({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Internal error" } });
+    }
+    this.endConnecting(name);
   }
 
   private startConnecting(name: string): void {
@@ -281,10 +304,7 @@ export class Client<
     }
     if (this.decodedListener !== undefined) this.decoder.removeListener("decoded", this.decodedListener);
     else this.decoder.detachConsumer?.(this);
-    if (this.connectTimer) {
-      clearTimeout(this.connectTimer);
-      this.connectTimer = undefined;
-    }
+    if (this.dlList !== undefined) connectDeadlines.disarm(this);
     for (const socket of this.joined()) socket._onclose(reason as any, description);
     this.nsps = undefined;
     this.decoder.destroy();

@@ -151,84 +151,119 @@ export class Namespace<
     return new BroadcastOperator(this.adapter);
   }
 
-  /** @internal Connects a client to this namespace. */
-  async _add(
-    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    auth: Record<string, unknown>,
-    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
-  ): Promise<void> {
-    const socket = await this.createSocket(client, auth);
-    if (client.conn.readyState !== "open") {
-      socket._cleanup();
-      return;
-    }
-    const csr = this.server.opts.connectionStateRecovery;
-    if (csr && csr.skipMiddlewares && socket.recovered) return this.doConnect(socket, fn);
-    // Resolves once the socket is connected or refused, so the client knows when a second
-    // CONNECT for this namespace is a duplicate.
-    // A middleware that never calls next() must not pin the socket once the client is gone.
-    // Without middleware the chain ends at once, so no listener is needed (a listener, even
-    // removed, leaves a listener dictionary on the engine session for its lifetime).
-    const onClientGone =
-      this._fns.length === 0
-        ? undefined
-        : () => {
-            if (this._preConnectSockets.get(socket.id) === socket) socket._cleanup();
-          };
-    if (onClientGone) client.conn.once("close", onClientGone);
-    await new Promise<void>((resolve) => {
-      this.run(socket, (err) => {
-        process.nextTick(() => {
-          if (onClientGone) client.conn.removeListener("close", onClientGone);
-          resolve();
-          if (client.conn.readyState !== "open") {
-            debug("client closed during middleware");
-            socket._cleanup();
-            return;
-          }
-          if (err) {
-            debug("middleware refused %s: %s", socket.id, err.message);
-            socket._cleanup();
-            // A Socket.IO v2 client (Engine.IO v3) gets the error's data, else its message.
-            socket._error(client.conn.protocol === 3 ? (err.data || err.message) : { message: err.message, data: err.data });
-            return;
-          }
-          this.doConnect(socket, fn);
-        });
-      });
-    });
-  }
-
-  private async createSocket(
-    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    auth: Record<string, unknown>,
-  ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+  /**
+   * @internal Connects a client to this namespace: creates the socket (restoring a session
+   * when connection state recovery finds one), runs the middleware, and tells the client
+   * `_nspConnected(socket)` once connected, then `_nspAttemptEnded(name, err?)` whatever the
+   * outcome (connected, refused, client gone; `err` when it failed unexpectedly), so the
+   * client knows when a second CONNECT for this namespace is a duplicate.
+   *
+   * Without a session to restore this runs synchronously up to the chain (no promise per
+   * connection: they were a connect storm's largest allocation after the request), and
+   * `connection` still comes a tick after the chain ends, as upstream's does.
+   */
+  _add(client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, auth: Record<string, unknown>): void {
     const pid = auth.pid;
     const offset = auth.offset;
     if (this.server.opts.connectionStateRecovery && typeof pid === "string" && typeof offset === "string") {
-      try {
-        const session = await this.adapter.restoreSession(pid, offset);
-        if (session) {
-          this.server._counters.recoveryHits++;
-          debug("recovered session of %s", session.sid);
-          return new Socket(this, client, auth, session);
-        }
-      } catch (err) {
-        debug("restoreSession failed: %s", err);
+      this.restoreSocket(client, auth, pid, offset).then(
+        (socket) => this.admit(client, socket),
+        (err) => client._nspAttemptEnded(this.name, err),
+      );
+      return;
+    }
+    let socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+    try {
+      socket = new Socket(this, client, auth);
+    } catch (err) {
+      return client._nspAttemptEnded(this.name, err);
+    }
+    this.admit(client, socket);
+  }
+
+  /** A recovered socket when the adapter still has the session, else a new one. */
+  private async restoreSocket(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    auth: Record<string, unknown>,
+    pid: string,
+    offset: string,
+  ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    try {
+      const session = await this.adapter.restoreSession(pid, offset);
+      if (session) {
+        debug("recovered session of %s", session.sid);
+        return new Socket(this, client, auth, session);
       }
-      this.server._counters.recoveryMisses++;
+    } catch (err) {
+      debug("restoreSession failed: %s", err);
     }
     return new Socket(this, client, auth);
   }
 
-  private doConnect(
+  /** Runs the middleware for a new socket, then connects or refuses it (see _add). */
+  private admit(
+    client: Client<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
-    fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): void {
+    if (client.conn.readyState !== "open") {
+      socket._cleanup();
+      return client._nspAttemptEnded(this.name);
+    }
+    const csr = this.server.opts.connectionStateRecovery;
+    if (csr && csr.skipMiddlewares && socket.recovered) {
+      try {
+        this.doConnect(socket);
+      } catch (err) {
+        return client._nspAttemptEnded(this.name, err);
+      }
+      return client._nspAttemptEnded(this.name);
+    }
+    if (this._fns.length === 0) {
+      process.nextTick(Namespace.afterChain, this, client, socket, undefined, undefined);
+      return;
+    }
+    // A middleware that never calls next() must not pin the socket once the client is gone.
+    // Only registered with middleware: a listener, even removed, leaves a listener dictionary
+    // on the engine session for its lifetime.
+    const onClientGone = (): void => {
+      if (this._preConnectSockets.get(socket.id) === socket) socket._cleanup();
+    };
+    client.conn.once("close", onClientGone);
+    this.run(socket, (err) => process.nextTick(Namespace.afterChain, this, client, socket, err, onClientGone));
+  }
+
+  /** The tick after the middleware chain: connect, or refuse with CONNECT_ERROR. */
+  private static afterChain(
+    nsp: Namespace<any, any, any, any>,
+    client: Client<any, any, any, any>,
+    socket: Socket<any, any, any, any>,
+    err: ExtendedError | undefined,
+    onClientGone: (() => void) | undefined,
+  ): void {
+    if (onClientGone) client.conn.removeListener("close", onClientGone);
+    try {
+      if (client.conn.readyState !== "open") {
+        debug("client closed during middleware");
+        socket._cleanup();
+      } else if (err) {
+        debug("middleware refused %s: %s", socket.id, err.message);
+        socket._cleanup();
+        // A Socket.IO v2 client (Engine.IO v3) gets the error's data, else its message.
+        socket._error(client.conn.protocol === 3 ? (err.data || err.message) : { message: err.message, data: err.data });
+      } else {
+        nsp.doConnect(socket);
+      }
+    } finally {
+      // Also when a `connection` listener threw: that still reaches the process, as upstream.
+      client._nspAttemptEnded(nsp.name);
+    }
+  }
+
+  private doConnect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this._preConnectSockets.delete(socket.id);
     this.sockets.set(socket.id, socket);
     socket._onconnect();
-    fn(socket);
+    socket.client._nspConnected(socket);
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);
   }

@@ -9,6 +9,7 @@
 // Memory: a socket lives as long as its connection. What most sockets never use is created
 // on first use: the ack map, the middleware list, the emit flags, and the `handshake`
 // object (built from the engine request, the CONNECT's auth and the connection time).
+import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { parse as parseQuery } from "node:querystring";
 import createDebug from "debug";
@@ -58,6 +59,9 @@ export function generateId(): string {
 }
 
 function noop(): void {}
+
+/** The listener dispatch of node's EventEmitter (Socket overrides `emit` for outgoing events). */
+const emitEvent: (this: EventEmitter, ...event: Event) => boolean = EventEmitter.prototype.emit;
 
 /**
  * A client connected to a namespace.
@@ -280,7 +284,7 @@ export class Socket<
 
   /** Joins one or several rooms. */
   join(rooms: Room | Array<Room>): Promise<void> | void {
-    debug("%s joins %s", this.id, rooms);
+    if (debug.enabled) debug("%s joins %s", this.id, rooms);
     return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
@@ -467,7 +471,9 @@ export class Socket<
     if (event[0] === "error" && socket.listenerCount("error") === 0) {
       return debug("%s: client event \"error\" without listener dropped", socket.id);
     }
-    socket.emitUntyped(...event);
+    // EventEmitter's emit applied to the event as it is: no spread into emitUntyped and no
+    // rest array out of it (the echo path's dispatch).
+    emitEvent.apply(socket, event);
   }
 
   /**

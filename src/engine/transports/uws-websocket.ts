@@ -186,12 +186,20 @@ export class UwsWebSocketTransport extends Transport {
       this.hold(packets, 0);
       return;
     }
-    corkTransport = this;
-    corkWs = ws;
-    corkPackets = packets;
-    corkOverflow = false;
-    ws.cork(sendCorked);
-    if (corkOverflow) {
+    let overflow: boolean;
+    if (packets.length === 1) {
+      // One message is one write either way (uWS corks a lone send itself): no cork, so no
+      // call back into JS from C++ for the echo path's one packet per tick.
+      overflow = this.writeCorked(ws, packets);
+    } else {
+      corkTransport = this;
+      corkWs = ws;
+      corkPackets = packets;
+      corkOverflow = false;
+      ws.cork(sendCorked);
+      overflow = corkOverflow;
+    }
+    if (overflow) {
       debug("uWS dropped a send (%d bytes buffered)", ws.getBufferedAmount());
       this.onOverflow();
       return;

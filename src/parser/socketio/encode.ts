@@ -47,21 +47,28 @@ export function encodeAsString(packet: Packet, replacer?: Replacer): string {
  * BINARY_ACK with placeholders, as upstream does. The packet is never modified.
  */
 export function encodeInto(packet: Packet, replacer: Replacer | undefined, out: Binary[]): string {
+  return carriesBinary(packet) ? encodeBinaryInto(packet, replacer, out) : encodeAsString(packet, replacer);
+}
+
+/** encodeInto for a packet that carriesBinary: placeholders in the text, buffers onto `out`. */
+export function encodeBinaryInto(packet: Packet, replacer: Replacer | undefined, out: Binary[]): string {
+  const data = deconstruct(packet.data, out);
+  return encodeAsString(
+    {
+      type: packet.type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK,
+      nsp: packet.nsp,
+      data,
+      id: packet.id,
+      attachments: out.length,
+    },
+    replacer,
+  );
+}
+
+/** Whether encodeInto would send `packet` as BINARY_EVENT / BINARY_ACK (binary data in it). */
+export function carriesBinary(packet: Packet): boolean {
   const type = packet.type;
-  if ((type === PacketType.EVENT || type === PacketType.ACK) && packetHasBinary(packet)) {
-    const data = deconstruct(packet.data, out);
-    return encodeAsString(
-      {
-        type: type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK,
-        nsp: packet.nsp,
-        data,
-        id: packet.id,
-        attachments: out.length,
-      },
-      replacer,
-    );
-  }
-  return encodeAsString(packet, replacer);
+  return (type === PacketType.EVENT || type === PacketType.ACK) && packetHasBinary(packet);
 }
 
 /**

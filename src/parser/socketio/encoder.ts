@@ -1,5 +1,5 @@
 // The upstream-shaped Encoder class: a thin facade over encode.ts.
-import { encodeInto, encodeOnce, EncodedPacket } from "./encode";
+import { carriesBinary, encodeAsString, encodeBinaryInto, encodeOnce, EncodedPacket } from "./encode";
 import type { Binary, Packet, Replacer } from "./packet";
 
 /**
@@ -21,9 +21,11 @@ export class Encoder {
   }
 
   encode(packet: Packet): Array<string | Binary> {
+    // Text-only packets (most events and acks) are one array and one text: no scratch
+    // array to collect attachments into, no unshift (the echo path encodes one per ack).
+    if (!carriesBinary(packet)) return [encodeAsString(packet, this.replacer)];
     const out: Array<string | Binary> = [];
-    const text = encodeInto(packet, this.replacer, out as Binary[]);
-    if (out.length === 0) return [text];
+    const text = encodeBinaryInto(packet, this.replacer, out as Binary[]);
     out.unshift(text);
     return out;
   }
