@@ -67,6 +67,16 @@ export function markdown(o: SoakOptions, results: SoakResult[], command: string,
     row("client emits: accepted / retries / lost / dup", (r) => `${r.clientEmits.accepted} / ${r.clientEmits.retries} / ${r.clientEmits.lost} / ${r.clientEmits.duplicated}`),
     row("checked clients / connected at end", (r) => `${r.checked} / ${r.connectedAtEnd}`),
     row("reconnects (recovered / not)", (r) => `${r.reconnects} (${r.recovered} / ${r.notRecovered})`),
+    row("server: recovery asked → hit / miss, old socket still connected / miss, other", (r) => {
+      const sum = (f: (s: SoakResult["serverFinal"][number]) => number) => r.serverFinal.reduce((a, s) => a + (f(s) ?? 0), 0);
+      return `${sum((s) => s.recoveryHit)} / ${sum((s) => s.recoveryMissOldAlive)} / ${sum((s) => s.recoveryMissOther)}`;
+    }),
+    row("io.metrics() at the end (hyperio)", (r) => {
+      const m = r.serverFinal[0]?.metrics;
+      if (!m) return "–";
+      const pick = ["recoveryHits", "recoveryMisses", "closedBufferLimitExceeded", "closedPingTimeout", "closedTransportClose", "closedTransportError", "backpressure", "dropped", "broadcasts", "deliveries", "packetsOut"];
+      return pick.filter((k) => k in m).map((k) => `${k} ${m[k]}`).join(", ");
+    }),
     row("connect N", (r) => `${r.connect.connected} in ${(r.connect.ms / 1000).toFixed(1)} s`),
     row("delivery latency p50 / p99 (live)", (r) => `${ms(r.live.p50)} / ${ms(r.live.p99)}`),
     row("replayed after recovery p50 / p99", (r) => `${ms(r.replayed.p50)} / ${ms(r.replayed.p99)} (${r.replayed.count})`),

@@ -50,6 +50,14 @@ export interface ServerSample {
   /** Largest outgoing buffer among the slow readers now (bytes), and how many are open. */
   slowMaxBuffered: number;
   slowOpen: number;
+  /**
+   * CONNECTs that asked for recovery (pid and offset) and were not recovered: while another
+   * socket of the same client was still connected here (the server had not seen the cut
+   * yet, so nothing was kept), or otherwise (session expired, never kept, or lost).
+   */
+  recoveryMissOldAlive: number;
+  recoveryMissOther: number;
+  recoveryHit: number;
   /** Socket disconnect reasons so far (slow readers apart). */
   closes: Record<string, number>;
   slowCloses: Record<string, number>;
@@ -75,6 +83,7 @@ export class SoakApp {
   private acksIn = 0;
   private clientEmits: ClientEmitTally = { accepted: 0, retries: 0, duplicated: 0, outOfOrder: 0, lost: 0 };
   private closes: Record<string, number> = {};
+  private recovery = { hit: 0, missOldAlive: 0, missOther: 0 };
   private slowCloses: Record<string, number> = {};
   private timer: NodeJS.Timeout | undefined;
   private tickNo = 0;
@@ -111,6 +120,12 @@ export class SoakApp {
       this.onClientEmit(idx, seq, retry === 1);
       if (typeof ack === "function") ack();
     });
+    const auth = socket.handshake.auth ?? {};
+    if (typeof auth.pid === "string" && typeof auth.offset === "string") {
+      if (socket.recovered) this.recovery.hit++;
+      else if (this.io.of("/").sockets.get(this.current.get(idx))?.connected) this.recovery.missOldAlive++;
+      else this.recovery.missOther++;
+    }
     this.current.set(idx, socket.id);
     if (socket.recovered) return; // rooms and data came back with the session
     socket.join(roomsOf(idx));
@@ -251,6 +266,9 @@ export class SoakApp {
       clientEmits: { ...this.clientEmits },
       slowMaxBuffered,
       slowOpen,
+      recoveryHit: this.recovery.hit,
+      recoveryMissOldAlive: this.recovery.missOldAlive,
+      recoveryMissOther: this.recovery.missOther,
       closes: { ...this.closes },
       slowCloses: { ...this.slowCloses },
       eventLoopP99Ms: this.loopDelay.percentile(99) / 1e6,
