@@ -354,7 +354,10 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
       // 15 s after the cut against the median second of the 30 s before.
       const pre = seconds.filter((s) => s.t >= stormS! - 30 && s.t < stormS! && Number.isFinite(s.p99Us)).map((s) => s.p99Us).sort((a, b) => a - b);
       const dur = seconds.filter((s) => s.t >= stormS! && s.t < stormS! + 15 && Number.isFinite(s.p99Us)).map((s) => s.p99Us);
-      const back = seconds.find((s) => s.t > stormS! && s.clientsConnected >= connect.connected * 0.99);
+      // Back: the first second, after the dip the storm made, with 99% of the clients connected again.
+      const after = seconds.filter((s) => s.t > stormS!);
+      const dip = after.findIndex((s) => s.clientsConnected < connect.connected * 0.99);
+      const back = dip < 0 ? undefined : after.slice(dip).find((s) => s.clientsConnected >= connect.connected * 0.99);
       storm = {
         atS: stormS,
         p99UsBefore: pre.length ? pre[Math.floor(pre.length / 2)] : NaN,
