@@ -115,22 +115,54 @@ class UwsRequest implements EngineRequest {
   method: string;
   url: string;
   _query: Record<string, string>;
-  remoteAddress: string;
   /** Header names (lower-case) and values in arrival order, repeats included. */
   rawHeaders: string[];
   #headers: EngineHeaders | undefined = undefined;
   #encrypted: boolean;
+  /** The peer address; undefined while it is still to be read from `#res` (see lazy). */
+  #address: string | undefined;
+  /** The open response the address can be read from; undefined once it ended. */
+  #res: uWS.HttpResponse | undefined;
   /** `connection` and `socket` (one object, as node's), made on first read. */
   #conn: { remoteAddress: string; encrypted: boolean } | undefined = undefined;
 
-  constructor(method: string, url: string, query: string, rawHeaders: string[], remoteAddress: string, encrypted: boolean) {
+  constructor(method: string, url: string, query: string, rawHeaders: string[], res: uWS.HttpResponse, encrypted: boolean, lazy: boolean) {
     this.method = method;
     // join() builds one flat string; `+` would keep a chain of cons strings for life.
     this.url = query ? [url, query].join("?") : url;
     this._query = parseQuery(query);
-    this.remoteAddress = remoteAddress;
     this.rawHeaders = rawHeaders;
     this.#encrypted = encrypted;
+    // A request of a known session (sid) read by no user code needs no address: reading it
+    // from uWS costs an ArrayBuffer (~10% of the polling fanout's JS time). It is read on
+    // first use while the response is open; pinRequest reads it before user code gets
+    // the request, and releaseRequest forgets the response when it ends.
+    const lazyAddress = lazy && this._query.sid !== undefined;
+    this.#address = lazyAddress ? undefined : remoteAddressOf(res);
+    this.#res = lazyAddress ? res : undefined;
+  }
+
+  /** The peer address as node writes it ("" if it was never read while the response was open). */
+  get remoteAddress(): string {
+    let a = this.#address;
+    if (a === undefined) {
+      const res = this.#res;
+      a = res === undefined ? "" : remoteAddressOf(res);
+      this.#address = a;
+      this.#res = undefined;
+    }
+    return a;
+  }
+
+  set remoteAddress(value: string) {
+    this.#address = value;
+    this.#res = undefined;
+  }
+
+  /** See pinRequest / releaseRequest. */
+  static settle(req: UwsRequest, read: boolean): void {
+    if (read) void req.remoteAddress;
+    else req.#res = undefined;
   }
 
   get connection(): { remoteAddress: string; encrypted: boolean } {
@@ -208,19 +240,34 @@ function remoteAddressOf(res: uWS.HttpResponse): string {
 }
 
 /**
- * Copies everything hyperio needs out of a uWS request. Must run synchronously inside the
- * uWS handler: `req` is invalid afterwards.
+ * Reads now what a uWS request would read lazily from its response (the peer address):
+ * call it before handing the request to user code (events, middlewares), which may keep it
+ * past the response. Must run while the response is open.
  */
-export function snapshotUwsRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, encrypted: boolean): EngineRequest {
+export function pinRequest(req: EngineRequest): void {
+  if (req instanceof UwsRequest) UwsRequest.settle(req, true);
+}
+
+/** The request's response ends (or was aborted): a lazy address is no longer readable. */
+export function releaseRequest(req: EngineRequest): void {
+  if (req instanceof UwsRequest) UwsRequest.settle(req, false);
+}
+
+/**
+ * Copies everything hyperio needs out of a uWS request. Must run synchronously inside the
+ * uWS handler: `req` is invalid afterwards. `lazy`: no user code gets this request unless
+ * through pinRequest (no middlewares), so a session's request may read its peer address
+ * on first use; its exchange must then call releaseRequest when the response ends.
+ */
+export function snapshotUwsRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, encrypted: boolean, lazy = false): EngineRequest {
   scratch.length = 0;
   req.forEach(collectHeader);
   // An exact-size copy: a session keeps it for life, and push() leaves spare capacity.
   const raw = scratch.slice();
   scratch.length = 0;
-  const remote = remoteAddressOf(res);
   const m = req.getMethod();
   const method = m === "get" ? "GET" : m === "post" ? "POST" : m.toUpperCase();
-  return new UwsRequest(method, req.getUrl(), req.getQuery() ?? "", raw, remote, encrypted);
+  return new UwsRequest(method, req.getUrl(), req.getQuery() ?? "", raw, res, encrypted, lazy);
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   TransportName,
 } from "./options";
 import type { EngineRequest } from "./request";
+import { pinRequest } from "./request";
 import { Socket } from "./socket";
 import { TimerRegistry } from "./timers";
 import { FlushQueue } from "./flush-queue";
@@ -450,6 +451,8 @@ export class EngineServer extends EventEmitter {
 
   private emitConnectionError(req: EngineRequest, code: EngineErrorCode, context: Record<string, unknown>): void {
     const err: ConnectionError = { req, code, message: EngineErrorMessage[code], context };
+    // Listeners may keep the request: a uWS one reads what it would read lazily now.
+    pinRequest(req);
     this.emit("connection_error", err);
   }
 
@@ -552,6 +555,8 @@ export class EngineServer extends EventEmitter {
           this.initialSid.delete(req);
           if (sid !== undefined) this.addInitialHeaders(headers, req, sid);
         }
+        // A listener may keep the request past the response (see pinRequest).
+        if (this.listenerCount("headers") > 0) pinRequest(req);
         this.emit("headers", headers, req);
       },
       setTimer: (fn, ms) => this.timers.setTimeout(fn, ms),

@@ -53,7 +53,9 @@ export function attachUws(
   // built with addTrailingSlash: false request "/socket.io?EIO=4...").
   const paths = [path, path.slice(0, -1)];
   const onHttp = (res: uWS.HttpResponse, req: uWS.HttpRequest): void => {
-    const snap = snapshotUwsRequest(res, req, encrypted);
+    // Lazy: with no middleware, user code sees this request only through the engine's
+    // events, which pin it first (request.ts).
+    const snap = snapshotUwsRequest(res, req, encrypted, engine.middlewares.length === 0);
     // Bodies only matter on an existing session; read them now, before the handler returns.
     const readBody = snap.method === "POST" && snap._query.sid !== undefined;
     const ex = new UwsExchange(res, snap, readBody ? opts.maxHttpBufferSize : undefined);

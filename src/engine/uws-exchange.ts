@@ -10,7 +10,7 @@ import { STATUS_CODES } from "node:http";
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import type { BodyResult, HttpExchange, ResponseHeaders } from "./http-exchange";
-import { EngineRequest, requestHeader } from "./request";
+import { EngineRequest, releaseRequest, requestHeader } from "./request";
 import { endUws } from "./uws-connection";
 
 /** The body of an empty request (shared: nothing writes to a body). */
@@ -121,6 +121,7 @@ export class UwsExchange implements HttpExchange {
     res.onAborted(() =>
       inUwsScope(this, () => {
         this.aborted = true;
+        releaseRequest(this.req);
         this.dropBody();
         this.settleBody({ ok: false, reason: "aborted" });
         const cb = this.abortCb;
@@ -213,6 +214,7 @@ export class UwsExchange implements HttpExchange {
         // carries no body: uWS would send it, and a kept-alive client would read it as the
         // start of its next response.
         endUws(res, this.req.method === "HEAD" ? undefined : body, requestHeader(this.req, "connection"), closeConnection);
+        releaseRequest(this.req);
       });
     };
     if (mustDefer(this)) {
