@@ -41,8 +41,13 @@
 // broadcasts of 100 B per shape, server CPU per delivery, 2 shared cores, noisy to +-30%):
 // publish ~300 ns (io.emit, to(room), except 4 sockets via case 3, socket.broadcast via
 // case 2). One engine write per recipient costs ~1000 ns with the in-memory adapter but
-// ~2300-3300 ns here, where every recipient subscribes to several uWS topics (cause not
-// pinned down: one dummy topic per socket only takes the in-memory figure to ~1200). Case 3 pays ~1.5-2 us per excluded socket (unsubscribe +
+// ~2300-3300 ns here. Why, measured later (docs/PERFORMANCE.md, "Multi-room broadcasts"):
+// engine.publish first flushes every write queued this tick (per-socket order), so when
+// broadcasts that publish and broadcasts that write alternate within a tick, each direct
+// write goes out as its own send(2) (0.47 sends per delivery against 0.05 with the in-memory
+// adapter, bursts of 20) instead of one per socket per tick; and case 4 used to walk every
+// excluded socket before giving up (it now stops at the threshold). Derived topics take
+// repeating shapes off this path altogether. Case 3 pays ~1.5-2 us per excluded socket (unsubscribe +
 // resubscribe): ~750-900 ns per delivery with 10% or 25% of T excluded, ~2000-2800 ns with
 // half of T excluded (a tie with writes, hence the threshold), ~10 us with 80%. A temporary
 // topic per broadcast (subscribe every recipient, publish, unsubscribe them) measured
@@ -410,10 +415,13 @@ export class UwsAdapter extends Adapter {
     encoded: Array<string | Buffer>,
   ): boolean {
     const excluded: TopicSocket[] = [];
+    const maxExcluded = members.size * MAX_EXCLUDED_FRACTION;
     for (const id of except) {
       if (!members.has(id) || !this.onWebSocket(id)) continue;
       const socket = this.localSocket(id);
       if (socket) excluded.push(socket);
+      // Case 4 already: stop walking the excluded (they may be most of the namespace).
+      if (excluded.length > maxExcluded) return false;
     }
     if (excluded.length === 0) return this.publish(topic, toFrames(encoded));
     if (excluded.length === 1 && excluded[0].conn.publishFromSelf) {
@@ -427,7 +435,7 @@ export class UwsAdapter extends Adapter {
     // header); off a room topic the namespace topic anchors it, off the namespace topic a
     // room topic must.
     const anchored = !isNamespaceTopic || excluded.every((socket) => this.hasRoomTopic(socket.id));
-    if (anchored && excluded.length <= members.size * MAX_EXCLUDED_FRACTION) {
+    if (anchored) {
       debug("publish to %s with %d sockets unsubscribed meanwhile", topic, excluded.length);
       for (const socket of excluded) socket.conn.unsubscribe!(topic);
       this.publish(topic, toFrames(encoded));
