@@ -78,7 +78,7 @@ interface MetricValues {
 export function readK6Json(path: string): Map<string, MetricValues> {
   const metrics = new Map<string, MetricValues>();
   for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.startsWith('{"type":"Point"') && !line.includes('"type":"Point"')) continue;
+    if (!line.includes('"type":"Point"')) continue; // Metric lines carry their type inside "data"
     const point = JSON.parse(line) as { metric: string; data: { value: number } };
     let m = metrics.get(point.metric);
     if (!m) metrics.set(point.metric, (m = { values: [] }));

@@ -21,7 +21,15 @@ function request(method, url, body, params = {}) {
   Atomics.store(control, 0, 0);
   const started = performance.now();
   helper.postMessage({ method, url, body: body ?? null, headers: params.headers ?? {} });
-  if (Atomics.wait(control, 0, 0, 60_000) === "timed-out") throw new Error(`k6 shim: ${method} ${url} timed out`);
+  // Wait until the flag is set, not merely until a notify: the helper's notify for the
+  // previous request can land after this thread already read that reply (the flag was set
+  // before the notify) and started this request, and would hand it the previous reply.
+  const deadline = started + 60_000;
+  while (Atomics.load(control, 0) === 0) {
+    if (Atomics.wait(control, 0, 0, Math.max(0, deadline - performance.now())) === "timed-out") {
+      throw new Error(`k6 shim: ${method} ${url} timed out`);
+    }
+  }
   const length = Atomics.load(control, 1);
   const reply = JSON.parse(Buffer.from(data.subarray(0, length)).toString("utf8"));
   const duration = performance.now() - started;
