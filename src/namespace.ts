@@ -191,12 +191,14 @@ export class Namespace<
     try {
       const session = await this.adapter.restoreSession(pid, offset);
       if (session) {
+        this.server._counters.recoveryHits++;
         debug("recovered session of %s", session.sid);
         return new Socket(this, client, auth, session);
       }
     } catch (err) {
       debug("restoreSession failed: %s", err);
     }
+    this.server._counters.recoveryMisses++;
     return new Socket(this, client, auth);
   }
 
