@@ -181,8 +181,9 @@ export class DerivedTopics {
   }
 
   private evict(d: DerivedTopic): void {
+    // The member set is left as it is: a publish of this tick may still refer to it (the
+    // adapter's volatile bookkeeping); it goes with the last reference.
     for (const id of d.members) this.host.unsubscribe(id, d.topic);
-    d.members.clear();
     this.byKey.delete(d.key);
     for (const room of d.rooms) this.unindex(room, d);
     for (const room of d.except) this.unindex(room, d);
