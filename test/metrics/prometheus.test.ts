@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { Registry } from "prom-client";
 import { connected, httpGet, once, start, type Backend } from "../socketio/helpers";
 import { until } from "../adapter/cluster";
@@ -136,7 +137,7 @@ test("hyperio loads prom-client only when metrics are exported", () => {
     console.log(loaded);
   `;
   for (const metrics of [false, true]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script(metrics)], { cwd: new URL("../..", import.meta.url).pathname, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script(metrics)], { cwd: join(__dirname, "..", ".."), encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), String(metrics));
   }
