@@ -16,7 +16,7 @@ import type { EngineSocket } from "./engine-types";
 import { TimerRegistry, type DeadlineFn, type DeadlineHolder } from "./engine/timers";
 import { PacketType, type Decoder, type Encoder, type Packet } from "./parser-types";
 import type { Server } from "./server";
-import type { Socket } from "./socket";
+import { NO_AUTH, type Socket } from "./socket";
 import type { DefaultEventsMap, EventsMap } from "./typed-events";
 
 const debug = createDebug("hyperio:client");
@@ -64,16 +64,8 @@ export class Client<
    * while empty.
    */
   private connecting: Set<string> | undefined = undefined;
-  /** @internal The connectTimeout deadline (DeadlineHolder; armed until a namespace is joined). */
-  dlNext: DeadlineHolder | undefined = undefined;
-  /** @internal */
-  dlPrev: DeadlineHolder | undefined = undefined;
-  /** @internal */
-  dlAt = 0;
-  /** @internal */
-  dlFn: DeadlineFn<any> | undefined = undefined;
-  /** @internal */
-  dlList: DeadlineHolder["dlList"] = undefined;
+  /** The connectTimeout deadline while no namespace is joined; undefined afterwards. */
+  private connectDeadline: ConnectDeadline | undefined;
   private closed = false;
   /** Listeners on an engine session that takes no direct consumer (engine.io 6 through `bind`). */
   private engineListeners: EngineListeners | undefined = undefined;
@@ -105,11 +97,15 @@ export class Client<
       conn.on("error", l.error);
       conn.on("close", l.close);
     }
-    connectDeadlines.arm(this, Client.connectTimedOut, server._connectTimeout);
+    const deadline = new ConnectDeadline(this);
+    this.connectDeadline = deadline;
+    connectDeadlines.arm(deadline, Client.connectTimedOut, server._connectTimeout);
   }
 
   /** connectTimeout passed: a client that joined no namespace is closed. */
-  private static connectTimedOut(client: Client<any, any, any, any>): void {
+  private static connectTimedOut(deadline: ConnectDeadline): void {
+    const client = deadline.client;
+    client.connectDeadline = undefined;
     if (client.nsps === undefined) {
       debug("%s joined no namespace within connectTimeout, closing", client.id);
       client.close();
@@ -124,6 +120,8 @@ export class Client<
   /** Connects this client to a namespace (LegacyClient joins "/" on its own). */
   protected connect(name: string, auth: Record<string, unknown>): void {
     if (this.server._nsps.has(name)) return this.doConnect(name, auth);
+    // A dynamic namespace's function gets an object of its own.
+    if (auth === NO_AUTH) auth = {};
     this.startConnecting(name);
     this.server._checkNamespace(name, auth, (nsp) => {
       this.endConnecting(name);
@@ -142,7 +140,15 @@ export class Client<
   /** @internal The namespace connected this client's socket (Namespace._add). */
   _nspConnected(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this.addNspSocket(socket);
-    if (this.dlList !== undefined) connectDeadlines.disarm(this);
+    this.clearConnectDeadline();
+  }
+
+  private clearConnectDeadline(): void {
+    const deadline = this.connectDeadline;
+    if (deadline !== undefined) {
+      this.connectDeadline = undefined;
+      connectDeadlines.disarm(deadline);
+    }
   }
 
   /**
@@ -257,7 +263,7 @@ export class Client<
         debug("%s: duplicate CONNECT for %s ignored", this.id, name);
         return;
       }
-      const auth = packet.data && typeof packet.data === "object" ? (packet.data as Record<string, unknown>) : {};
+      const auth = packet.data && typeof packet.data === "object" ? (packet.data as Record<string, unknown>) : NO_AUTH;
       this.connect(name, auth);
     } else if (socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR) {
       // Events wait a tick (listeners registered in the connection handler of a socket that
@@ -304,11 +310,25 @@ export class Client<
     }
     if (this.decodedListener !== undefined) this.decoder.removeListener("decoded", this.decodedListener);
     else this.decoder.detachConsumer?.(this);
-    if (this.dlList !== undefined) connectDeadlines.disarm(this);
+    this.clearConnectDeadline();
     for (const socket of this.joined()) socket._onclose(reason as any, description);
     this.nsps = undefined;
     this.decoder.destroy();
   }
+}
+
+/**
+ * A client's connectTimeout, armed from its creation until it joins a namespace: a holder of
+ * its own (dropped once connected), so the Client carries one field for it, not five.
+ */
+class ConnectDeadline implements DeadlineHolder {
+  dlNext: DeadlineHolder | undefined = undefined;
+  dlPrev: DeadlineHolder | undefined = undefined;
+  dlAt = 0;
+  dlFn: DeadlineFn<any> | undefined = undefined;
+  dlList: DeadlineHolder["dlList"] = undefined;
+
+  constructor(readonly client: Client<any, any, any, any>) {}
 }
 
 function deliverPacket(socket: Socket<any, any, any, any>, packet: Packet): void {

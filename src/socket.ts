@@ -60,6 +60,15 @@ export function generateId(): string {
 
 function noop(): void {}
 
+/**
+ * @internal The auth of a CONNECT that carried none, shared until read: `handshake.auth` is
+ * then an object of the socket's own (56 B less per idle socket).
+ */
+export const NO_AUTH: Record<string, unknown> = Object.freeze({});
+
+/** Process start in epoch ms: `issued` is kept relative to it, a small integer, not a heap number. */
+const EPOCH_BASE = Date.now();
+
 /** The listener dispatch of node's EventEmitter (Socket overrides `emit` for outgoing events). */
 const emitEvent: (this: EventEmitter, ...event: Event) => boolean = EventEmitter.prototype.emit;
 
@@ -99,7 +108,7 @@ export class Socket<
   private _acks: Map<number, (...args: any[]) => void> | undefined = undefined;
   private _handshake: Handshake | undefined = undefined;
   private readonly auth: Record<string, unknown>;
-  /** When the socket was created (ms since the epoch): `handshake.issued`. */
+  /** When the socket was created, in ms since EPOCH_BASE (`handshake.issued` - EPOCH_BASE). */
   private readonly issued: number;
 
   private fns: Array<(event: Event, next: (err?: Error) => void) => void> | undefined = undefined;
@@ -139,7 +148,7 @@ export class Socket<
       for (const data of previousSession.missedPackets) this.packet({ type: PacketType.EVENT, data, nsp: nsp.name });
     }
     this.auth = auth;
-    this.issued = Date.now();
+    this.issued = Date.now() - EPOCH_BASE;
   }
 
   /** @internal pending ack callbacks, by packet id (adapters register broadcast acks here). */
@@ -157,7 +166,7 @@ export class Socket<
     const headers = request?.headers ?? {};
     const url = request?.url ?? "";
     const query = request?._query ?? parseQuery(url.split("?")[1] ?? "");
-    const now = new Date(this.issued);
+    const now = new Date(EPOCH_BASE + this.issued);
     return {
       headers,
       time: now.toString(),
@@ -172,7 +181,7 @@ export class Socket<
       issued: now.getTime(),
       url,
       query: query as Handshake["query"],
-      auth: this.auth as Handshake["auth"],
+      auth: (this.auth === NO_AUTH ? {} : this.auth) as Handshake["auth"],
     };
   }
 
