@@ -17,7 +17,9 @@
 //     room topics);
 //   - at most `max` derived topics per namespace: deriving one more evicts the least recently
 //     used, unsubscribing its members, so the subscriptions they cost are bounded by
-//     max × sockets of the namespace;
+//     max × sockets of the namespace. A cold shape evicts it only when used more often lately
+//     (use counts, halved periodically): evicting and deriving cost ~6 µs per member
+//     (docs/PERFORMANCE.md), so shapes taking turns past `max` must not evict each other;
 //   - the counts of cold shapes are bounded too (COLD_SHAPES_LIMIT): past it they are
 //     forgotten, which only delays deriving.
 //
@@ -36,6 +38,9 @@ export const DEFAULT_DERIVED_TOPICS: Required<DerivedTopicsOptions> = { max: 16,
 
 /** Cold shapes counted at most; past it the counts restart (bounded memory, a delay at worst). */
 const COLD_SHAPES_LIMIT = 1024;
+
+/** Use counts are halved every DECAY_PERIOD × max derived-shape lookups (recent use weighs most). */
+const DECAY_PERIOD = 64;
 
 /** What is wrong with a `derivedTopics` option value (for the server's validation), if anything. */
 export function derivedTopicsProblem(value: unknown): { option: string; expected: string; value: unknown } | undefined {
@@ -74,6 +79,8 @@ export interface DerivedTopic {
   /** The sockets subscribed to `topic`: the shape's members (see the invariants). */
   readonly members: Set<SocketId>;
   lastUse: number;
+  /** Broadcasts of this shape lately (halved every DECAY_PERIOD × max broadcasts). */
+  uses: number;
 }
 
 /** The derived topics of one namespace. */
@@ -85,6 +92,8 @@ export class DerivedTopics {
   private readonly wholeNamespace: DerivedTopic[] = [];
   private readonly coldUses = new Map<string, number>();
   private clock = 0;
+  /** Evictions so far (for tests and diagnostics). */
+  evictions = 0;
   private nextId = 0;
 
   constructor(
@@ -113,19 +122,42 @@ export class DerivedTopics {
   use(rooms: ReadonlySet<Room>, except: readonly Room[]): DerivedTopic | undefined {
     const key = shapeKey(rooms, except);
     if (key === undefined) return undefined;
+    if (++this.clock % (DECAY_PERIOD * this.opts.max) === 0) this.decay();
     let d = this.byKey.get(key);
     if (d === undefined) {
       const uses = (this.coldUses.get(key) ?? 0) + 1;
-      if (uses < this.opts.after) {
+      // Full: the least recently used topic gives way only to a shape used more often
+      // lately, so shapes taking turns past `max` do not evict each other on every use.
+      const victim = this.byKey.size >= this.opts.max ? this.leastRecentlyUsed() : undefined;
+      if (uses < this.opts.after || (victim !== undefined && uses <= victim.uses)) {
         if (this.coldUses.size >= COLD_SHAPES_LIMIT) this.coldUses.clear();
         this.coldUses.set(key, uses);
         return undefined;
       }
       this.coldUses.delete(key);
+      if (victim !== undefined) this.evict(victim);
       d = this.derive(key, [...rooms], except.slice());
+      d.uses = uses;
+    } else {
+      d.uses++;
     }
-    d.lastUse = ++this.clock;
+    d.lastUse = this.clock;
     return d;
+  }
+
+  private leastRecentlyUsed(): DerivedTopic | undefined {
+    let lru: DerivedTopic | undefined;
+    for (const d of this.byKey.values()) if (lru === undefined || d.lastUse < lru.lastUse) lru = d;
+    return lru;
+  }
+
+  /** Halves every use count, so counts say how often a shape was used lately. */
+  private decay(): void {
+    for (const d of this.byKey.values()) d.uses >>>= 1;
+    for (const [key, uses] of this.coldUses) {
+      if (uses > 1) this.coldUses.set(key, uses >>> 1);
+      else this.coldUses.delete(key);
+    }
   }
 
   /** After `id` joined `added` (`isNew`: its first rooms in this namespace). */
@@ -158,12 +190,7 @@ export class DerivedTopics {
   }
 
   private derive(key: string, rooms: Room[], except: Room[]): DerivedTopic {
-    if (this.byKey.size >= this.opts.max) {
-      let lru: DerivedTopic | undefined;
-      for (const d of this.byKey.values()) if (lru === undefined || d.lastUse < lru.lastUse) lru = d;
-      this.evict(lru!);
-    }
-    const d: DerivedTopic = { key, topic: this.topicPrefix + String(this.nextId++), rooms, except, members: new Set(), lastUse: 0 };
+    const d: DerivedTopic = { key, topic: this.topicPrefix + String(this.nextId++), rooms, except, members: new Set(), lastUse: 0, uses: 0 };
     this.byKey.set(key, d);
     for (const room of rooms) this.index(room, d);
     for (const room of except) this.index(room, d);
@@ -181,6 +208,7 @@ export class DerivedTopics {
   }
 
   private evict(d: DerivedTopic): void {
+    this.evictions++;
     // The member set is left as it is: a publish of this tick may still refer to it (the
     // adapter's volatile bookkeeping); it goes with the last reference.
     for (const id of d.members) this.host.unsubscribe(id, d.topic);

@@ -171,8 +171,9 @@ export class UwsAdapter extends Adapter {
   }
 
   /** Derived topics held and the subscriptions they cost (diagnostics; see derived-topics.ts). */
-  get derivedTopicStats(): { topics: number; subscriptions: number } {
-    return { topics: this.derived?.size ?? 0, subscriptions: this.derived?.subscriptions ?? 0 };
+  get derivedTopicStats(): { topics: number; subscriptions: number; evictions: number } {
+    const d = this.derived;
+    return { topics: d?.size ?? 0, subscriptions: d?.subscriptions ?? 0, evictions: d?.evictions ?? 0 };
   }
 
   /** The uWS topic of a room. */
