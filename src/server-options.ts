@@ -53,7 +53,7 @@ export interface ServerOptions {
    * uWS backend: a broadcast shape (its rooms and excluded rooms) used `after` times gets a uWS
    * topic of its own, kept up to date on join and leave, so it costs one publish; at most `max`
    * per namespace (least recently used evicted). `false` turns it off. docs/PERFORMANCE.md,
-   * "Multi-room broadcasts". @default { max: 16, after: 2 }
+   * "Multi-room broadcasts". @default { max: 8, after: 2 }
    */
   derivedTopics: DerivedTopicsOptions | false;
   /** Engine options (pingInterval, pingTimeout, maxHttpBufferSize, transports, cors, ...). */

@@ -28,13 +28,13 @@ import type { Room, SocketId } from "./types";
 
 /** The `derivedTopics` server option: at most `max` per namespace, derived on the `after`-th use. */
 export interface DerivedTopicsOptions {
-  /** Derived topics per namespace (least recently used evicted past it). @default 16 */
+  /** Derived topics per namespace (least recently used evicted past it). @default 8 */
   max?: number;
   /** Broadcasts of one shape before it gets a derived topic. @default 2 */
   after?: number;
 }
 
-export const DEFAULT_DERIVED_TOPICS: Required<DerivedTopicsOptions> = { max: 16, after: 2 };
+export const DEFAULT_DERIVED_TOPICS: Required<DerivedTopicsOptions> = { max: 8, after: 2 };
 
 /** Cold shapes counted at most; past it the counts restart (bounded memory, a delay at worst). */
 const COLD_SHAPES_LIMIT = 1024;
