@@ -23,9 +23,9 @@ const K6_DIR = join(__dirname, "..");
 
 /** Each script's main latency metric and the counter of operations it measures. */
 export const SCRIPTS = {
-  "ws-echo": { latency: "echo_ack_rtt", ops: "echo_acks", op: "ack" },
-  "ws-fanout": { latency: "fanout_delivery_delay", ops: "fanout_deliveries", op: "delivery" },
-  polling: { latency: "polling_ack_rtt", ops: "polling_acks", op: "ack" },
+  "ws-echo": { latency: "echo_ack_rtt", ops: "echo_acks", op: "ack", opPlural: "acks" },
+  "ws-fanout": { latency: "fanout_delivery_delay", ops: "fanout_deliveries", op: "delivery", opPlural: "deliveries" },
+  polling: { latency: "polling_ack_rtt", ops: "polling_acks", op: "ack", opPlural: "acks" },
 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
@@ -161,7 +161,7 @@ export function formatK6Comparison(results: K6RunResult[]): string {
     const ref = rows.find((r) => r.server === "upstream-ws" && r.exitCode === 0 && r.ops > 0);
     const perOp = (r: K6RunResult) => (r.ops > 0 ? r.serverCpuUs / r.ops : NaN);
     lines.push(`### ${script}.js: ${spec.latency} (ms), server CPU per ${spec.op}`, "");
-    lines.push(`| server | k6 exit | ${spec.op}s | ${spec.op}s/s | p50 | p95 | srv CPU/${spec.op} | CPU × upstream | checks | errors |`);
+    lines.push(`| server | k6 exit | ${spec.opPlural} | ${spec.opPlural}/s | p50 | p95 | srv CPU/${spec.op} | CPU × upstream | checks | errors |`);
     lines.push("|---|---|---|---|---|---|---|---|---|---|");
     for (const r of rows) {
       lines.push(
