@@ -2,7 +2,9 @@
 // one postMessage per command, one postMessage per loop-turn batch (a flat array, what
 // src/engine/threaded-backend.ts does), or a SharedArrayBuffer ring the I/O thread reads,
 // woken with Atomics.notify only when the ring goes from empty to non-empty (the thread
-// waits with Atomics.waitAsync: it has a uWS event loop to keep running, so it may not block).
+// cannot block in Atomics.wait: it has a uWS event loop to keep running. Atomics.waitAsync on
+// the thread was tried first: on Node 20 a notify does not wake an idle event loop, and the
+// reader hung; so the wake-up on empty -> non-empty is one postMessage).
 //
 // Workload: publish commands (a topic and a ~100 B text frame), M of them, issued K per loop
 // turn. Reported per variant: median over 5 runs of
@@ -14,7 +16,9 @@
 import { Worker } from "node:worker_threads";
 
 const smoke = process.argv.includes("--smoke");
-const M = smoke ? 2_000 : 200_000;
+const M_MAX = smoke ? 2_000 : 200_000;
+/** Commands per run: fewer for batch 1, where each command costs a loop turn. */
+const commandsFor = (batch: number) => Math.min(M_MAX, batch * (smoke ? 500 : 20_000));
 const RUNS = smoke ? 1 : 5;
 const BATCHES = [1, 16, 256];
 const FRAME = "4" + JSON.stringify(["news", "x".repeat(88)]);
@@ -27,28 +31,35 @@ let seen = 0;
 const total = workerData.total;
 const done = () => parentPort.postMessage("done");
 if (workerData.mode === "ring") {
+  // i32[0] head (reader), i32[1] tail (writer), i32[2] sleeping: set by the reader when it
+  // found the ring empty; the writer that clears it sends the one wake-up message.
   const i32 = new Int32Array(workerData.sab, 0, 4);
   const bytes = new Uint8Array(workerData.sab, 16);
   const cap = bytes.length;
   const dec = new TextDecoder();
   let head = 0;
   const drain = () => {
-    const tail = Atomics.load(i32, 1);
-    while (head !== tail) {
-      const len = bytes[head % cap] | (bytes[(head + 1) % cap] << 8);
-      const start = (head + 2) % cap;
-      // records never wrap: the writer pads to the start of the ring (len 0xffff)
-      if (len === 0xffff) { head += cap - (head % cap); continue; }
-      const rec = dec.decode(bytes.subarray(start, start + len));
-      if (rec.length === 0) throw new Error("empty");
-      head += 2 + len;
-      seen++;
+    for (;;) {
+      const tail = Atomics.load(i32, 1);
+      while (head !== tail) {
+        const len = bytes[head % cap] | (bytes[(head + 1) % cap] << 8);
+        const start = (head + 2) % cap;
+        // records never wrap: the writer pads to the start of the ring (len 0xffff)
+        if (len === 0xffff) { head += cap - (head % cap); continue; }
+        const rec = dec.decode(bytes.subarray(start, start + len));
+        if (rec.length === 0) throw new Error("empty");
+        head += 2 + len;
+        seen++;
+      }
+      Atomics.store(i32, 0, head);
+      if (seen >= total) return done();
+      Atomics.store(i32, 2, 1);
+      // a write that landed before the flag was set saw no sleeper: look again
+      if (Atomics.load(i32, 1) === head) return;
+      if (Atomics.compareExchange(i32, 2, 1, 0) !== 1) return; // the writer took the wake-up
     }
-    Atomics.store(i32, 0, head);
-    if (seen >= total) return done();
-    const r = Atomics.waitAsync(i32, 1, tail);
-    if (r.async) r.value.then(drain); else setImmediate(drain);
   };
+  parentPort.on("message", drain);
   drain();
 } else {
   parentPort.on("message", (m) => {
@@ -61,7 +72,7 @@ if (workerData.mode === "ring") {
 
 type Mode = "message-per-cmd" | "message-per-batch" | "ring";
 
-function startWorker(mode: Mode, sab?: SharedArrayBuffer): Promise<Worker> {
+function startWorker(mode: Mode, M: number, sab?: SharedArrayBuffer): Promise<Worker> {
   const w = new Worker(WORKER, { eval: true, workerData: { mode, total: M, sab } });
   return new Promise((r) => w.once("online", () => r(w)));
 }
@@ -72,7 +83,10 @@ class Ring {
   private readonly bytes: Uint8Array;
   private tail = 0;
   private readonly enc = new TextEncoder();
-  constructor(readonly sab: SharedArrayBuffer) {
+  constructor(
+    readonly sab: SharedArrayBuffer,
+    private readonly wake: () => void,
+  ) {
     this.i32 = new Int32Array(sab, 0, 4);
     this.bytes = new Uint8Array(sab, 16);
   }
@@ -97,19 +111,21 @@ class Ring {
     const len = r1.written + 1 + r2.written;
     this.bytes[pos] = len & 0xff;
     this.bytes[pos + 1] = len >> 8;
-    const wasEmpty = Atomics.load(this.i32, 0) === Atomics.load(this.i32, 1);
     this.tail += 2 + len;
     Atomics.store(this.i32, 1, this.tail);
-    if (wasEmpty) Atomics.notify(this.i32, 1);
+    // The reader sleeps once it found the ring empty: wake it once (Atomics.notify does not
+    // wake a node event loop waiting in Atomics.waitAsync on Node 20; measured: it hangs).
+    if (Atomics.compareExchange(this.i32, 2, 1, 0) === 1) this.wake();
     return true;
   }
 }
 
 async function runOnce(mode: Mode, batch: number): Promise<{ mainNs: number; e2eNs: number }> {
+  const M = commandsFor(batch);
   const sab = mode === "ring" ? new SharedArrayBuffer(16 + (1 << 22)) : undefined;
-  const w = await startWorker(mode, sab);
+  const w = await startWorker(mode, M, sab);
   const finished = new Promise<void>((r) => w.once("message", () => r()));
-  const ring = sab ? new Ring(sab) : undefined;
+  const ring = sab ? new Ring(sab, () => w.postMessage(0)) : undefined;
   let main = 0;
   const t0 = process.hrtime.bigint();
   for (let sent = 0; sent < M; ) {
@@ -141,13 +157,12 @@ async function runOnce(mode: Mode, batch: number): Promise<{ mainNs: number; e2e
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  console.log(`thread crossing: ${M} publish commands (${FRAME.length} B frame), median of ${RUNS}, node ${process.version}`);
+  console.log(`thread crossing: publish commands (${FRAME.length} B frame), ${commandsFor(1)} at batch 1, else ${M_MAX}; median of ${RUNS}, node ${process.version}`);
   console.log("variant              batch   main ns/cmd   e2e ns/cmd");
   for (const batch of BATCHES) {
     for (const mode of ["message-per-cmd", "message-per-batch", "ring"] as Mode[]) {
       const mains: number[] = [];
       const e2es: number[] = [];
-      // interleaved: one run of each variant at a time would favour whoever runs on a quiet machine
       for (let r = 0; r < RUNS; r++) {
         const { mainNs, e2eNs } = await runOnce(mode, batch);
         mains.push(mainNs);
