@@ -50,10 +50,18 @@ function runClient(): void {
     if (m.cmd === "connect") {
       const { port, count, bare } = m;
       let started = 0;
+      // A connection that closes before it is ready is counted and replaced: without that one
+      // failed connect stalled the chain and the run waited forever (issue 10, the t2 "hang").
+      const failures = new Map<string, number>();
+      let failed = 0;
+      const t0 = Date.now();
+      const progress = setInterval(() => {
+        process.stderr.write(`burst-drain client: ${stats.ready}/${count} ready after ${((Date.now() - t0) / 1000).toFixed(0)} s, ${failed} failed connects ${JSON.stringify([...failures])}\n`);
+      }, 10_000);
       const open = (): void => {
         if (started >= count) return;
         started++;
-        const c = { ws: undefined as unknown as WsLite, next: expectFrom };
+        const c = { ws: undefined as unknown as WsLite, next: expectFrom, ready: false };
         c.ws = new WsLite(
           { host: "127.0.0.1", port, path: bare ? "/" : "/socket.io/?EIO=4&transport=websocket" },
           {
@@ -63,14 +71,30 @@ function runClient(): void {
               if (text.startsWith("42")) return onBroadcast(c, text);
               if (text[0] === "0") return c.ws.sendText("40");
               if (text.startsWith("40")) {
+                c.ready = true;
                 stats.ready++;
                 open();
-                if (stats.ready === count) process.send!({ cmd: "ready", stats });
+                if (stats.ready === count) {
+                  clearInterval(progress);
+                  process.send!({ cmd: "ready", stats, failed, failures: [...failures] });
+                }
                 return;
               }
               if (text === "2") c.ws.sendText("3");
             },
-            onClose: () => stats.closed++,
+            onClose: (reason) => {
+              if (c.ready) return void stats.closed++;
+              failed++;
+              failures.set(reason, (failures.get(reason) ?? 0) + 1);
+              conns.splice(conns.indexOf(c), 1);
+              started--;
+              // Retry a few times the count; past that the server refuses: stop and say so.
+              if (failed <= Math.max(100, count / 10)) setTimeout(open, 10);
+              else {
+                clearInterval(progress);
+                process.send!({ cmd: "ready", stats, failed, failures: [...failures], error: "too many failed connects" });
+              }
+            },
           },
         );
         conns.push(c);
@@ -165,7 +189,9 @@ async function main(): Promise<void> {
       const server = await startServer(name, build);
       const client = fork(__filename, ["--client"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       try {
-        await request(client, { cmd: "connect", port: server.port, count: clients, bare: name === "bare-uws" }, "ready");
+        const ready = await request(client, { cmd: "connect", port: server.port, count: clients, bare: name === "bare-uws" }, "ready");
+        if (ready.failed) process.stderr.write(`${name} run ${r + 1}: ${ready.failed} connects failed and were retried: ${JSON.stringify(ready.failures)}\n`);
+        if (ready.error) throw new Error(`${name} run ${r + 1}: ${ready.error} ${JSON.stringify(ready.failures)}`);
         const row: Record<string, number> = {};
         if (rate === undefined) {
           await request(client, { cmd: "expect", from: seq }, "expect");
