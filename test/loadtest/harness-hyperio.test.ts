@@ -13,7 +13,7 @@ import { assertPlausible } from "./plausible";
 
 test(
   "smoke: every scenario against hyperio and hyperio-node",
-  { timeout: 55000, skip: hyperioLooksAvailable() ? false : "src/index.ts does not exist yet" },
+  { timeout: 150000, skip: hyperioLooksAvailable() ? false : "src/index.ts does not exist yet" },
   async () => {
     const outDir = mkdtempSync(join(tmpdir(), "hyperio-loadtest-"));
     try {

@@ -13,7 +13,7 @@ import { assertPlausible } from "./plausible";
 
 const SERVERS: ServerKind[] = ["upstream-ws", "bare-uws"];
 
-test("smoke: every scenario against upstream-ws and bare-uws", { timeout: 55000 }, async () => {
+test("smoke: every scenario against upstream-ws and bare-uws", { timeout: 150000 }, async () => {
   const outDir = mkdtempSync(join(tmpdir(), "hyperio-loadtest-"));
   try {
     const run = await runHarness({
