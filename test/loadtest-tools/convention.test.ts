@@ -5,11 +5,7 @@
 // shares with the k6 scripts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Server as UpstreamServer } from "socket.io";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
-import { Server as HyperioServer } from "../../src/index";
 import {
   BROADCAST_EVENT,
   BROADCAST_REQUEST_EVENT,
@@ -21,7 +17,7 @@ import {
   payloadValue,
 } from "../../loadtest/k6/lib/convention.js";
 import { PAYLOAD_NAMES, isBinaryPayload, payloadBytes, payloadJson, payloadValue as harnessPayload } from "../../loadtest/protocol/payloads";
-import { SIO_OPTIONS, wireSocketIo, type SioServerLike } from "../../loadtest/servers/sio-app";
+import { startConventionServer } from "./convention-server";
 
 test("checkBroadcastRequest: defaults, and every refusal names what is wrong", () => {
   assert.deepEqual(checkBroadcastRequest({ rooms: ["a"] }), { rooms: ["a"], except: [], count: 1, payload: "small" });
@@ -59,37 +55,13 @@ test("the harness's payloads are the convention's (binary as a Buffer of the sam
   assert.equal(Buffer.byteLength(payloadValue("64KiB-utf8") as string), 65536);
 });
 
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
-type Impl = "hyperio" | "hyperio-node" | "upstream";
-
-async function startServer(impl: Impl): Promise<Running> {
-  if (impl === "hyperio") {
-    const io = new HyperioServer({ ...SIO_OPTIONS });
-    wireSocketIo(io as unknown as SioServerLike);
-    io.listen(0);
-    return { url: `http://127.0.0.1:${io.port}`, close: () => io.close() };
-  }
-  const http = createServer();
-  const io = impl === "upstream" ? new UpstreamServer(http, { ...SIO_OPTIONS }) : new HyperioServer(http, { ...SIO_OPTIONS });
-  wireSocketIo(io as unknown as SioServerLike);
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
-  };
-}
-
 function ask<T extends unknown[]>(client: ClientSocket, event: string, ...args: unknown[]): Promise<T> {
   return new Promise((resolve) => client.emit(event, ...args, (...reply: unknown[]) => resolve(reply as T)));
 }
 
 for (const impl of ["hyperio", "hyperio-node", "upstream"] as const) {
   test(`${impl}: join, echo and a requested broadcast to rooms except one, each recipient once`, { timeout: 10_000 }, async (t) => {
-    const server = await startServer(impl);
+    const server = await startConventionServer(impl);
     const clients: ClientSocket[] = [];
     t.after(async () => {
       for (const c of clients) c.disconnect();

@@ -10,15 +10,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Server as UpstreamServer } from "socket.io";
-import { Server as HyperioServer } from "../../src/index";
 import { envBool, envInt, envNumber, envPayload, envString, parseDurationMs } from "../../loadtest/k6/lib/config.js";
 import { compareK6, formatK6Comparison, k6Available, parseScripts, type K6RunResult } from "../../loadtest/k6/runner/compare";
-import { SIO_OPTIONS, wireSocketIo, type SioServerLike } from "../../loadtest/servers/sio-app";
+import { startConventionServer, type ConventionServer } from "./convention-server";
 
 const root = join(__dirname, "..", "..");
 const tsc = require.resolve("typescript/bin/tsc");
@@ -70,28 +66,13 @@ function shimSummary(outcome: RunOutcome): ShimSummary {
   }
 }
 
-/** hyperio on uWS or upstream on node:http, in this process, with the convention's handlers. */
-async function startServer(impl: Impl): Promise<{ url: string; close(): Promise<void> }> {
-  if (impl === "hyperio") {
-    const io = new HyperioServer({ ...SIO_OPTIONS });
-    wireSocketIo(io as unknown as SioServerLike);
-    io.listen(0);
-    return { url: `http://127.0.0.1:${io.port}`, close: () => io.close() };
-  }
-  const http = createServer();
-  const io = new UpstreamServer(http, { ...SIO_OPTIONS });
-  wireSocketIo(io);
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => void io.close(() => resolve())) };
-}
-
-const servers = new Map<Impl, { url: string; close(): Promise<void> }>();
+const servers = new Map<Impl, ConventionServer>();
 const shimRuns = new Map<string, Promise<RunOutcome>>();
 let compareRun: Promise<K6RunResult[]>;
 let realRun: Promise<K6RunResult[]> | undefined;
 
 before(async () => {
-  for (const impl of IMPLS) servers.set(impl, await startServer(impl));
+  for (const impl of IMPLS) servers.set(impl, await startConventionServer(impl));
   // All shim runs go at once (tiny: 2 VUs, 2 s) so the file stays short.
   const common = { VUS: "2", DURATION: "2s", P95_MS: "60000", WARMUP_MS: "300" };
   for (const impl of IMPLS) {
