@@ -1,2 +1,2 @@
 // ESM entry point for `hyperio/metrics` (see wrapper.mjs for why this is a plain re-export).
-export * from "./dist/metrics/index.js";
+export * from "./dist/src/metrics/index.js";

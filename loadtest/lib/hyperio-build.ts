@@ -10,7 +10,7 @@ const REPO = join(__dirname, "..", "..");
 export interface HyperioBuild {
   dir: string;
   ms: number;
-  /** tsc's type errors (it emits anyway); the build is usable when index.js exists. */
+  /** tsc's type errors (it emits anyway); the build is usable when src/index.js exists. */
   diagnostics: string;
 }
 
@@ -24,13 +24,20 @@ export function buildHyperio(outRoot = join(REPO, "loadtest", "results", ".hyper
     timeout: 180000,
   });
   const diagnostics = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
-  if (!existsSync(join(dir, "index.js"))) {
+  // The build mirrors the tree (src/, workers/); the servers load hyperio from its src/.
+  const src = join(dir, "src");
+  if (!existsSync(join(src, "index.js"))) {
     throw new Error(`hyperio build failed (tsc exit ${r.status ?? r.signal}): ${diagnostics.slice(0, 500) || r.error?.message}`);
   }
   return { dir, ms: Date.now() - t0, diagnostics };
 }
 
-/** Environment for a hyperio server process that runs the build (the addon stays where npm built it). */
+/**
+ * Environment for a hyperio server process that runs the build in `dir` (the addon stays where
+ * npm built it). Builds mirror the tree (dir/src/index.js); a build of a commit from before
+ * workers/ existed has index.js at its top, and is taken as it is.
+ */
 export function buildEnv(dir: string): Record<string, string> {
-  return { LOADTEST_HYPERIO_BUILD: dir, HYPERIO_NATIVE_PATH: join(REPO, "build", "Release", "hyperio_native.node") };
+  const src = existsSync(join(dir, "src", "index.js")) ? join(dir, "src") : dir;
+  return { LOADTEST_HYPERIO_BUILD: src, HYPERIO_NATIVE_PATH: join(REPO, "build", "Release", "hyperio_native.node") };
 }

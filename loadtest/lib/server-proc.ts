@@ -14,7 +14,7 @@ export type ServerKind = (typeof SERVER_KINDS)[number];
 export const HYPERIO_KINDS: ReadonlySet<ServerKind> = new Set(["hyperio", "hyperio-twin", "hyperio-base", "hyperio-node", "hyperio-t1", "hyperio-t2", "hyperio-t4"]);
 
 /**
- * Environment: a tsc build (its index.js directory) of another hyperio commit, run by the
+ * Environment: a tsc build (its outDir) of another hyperio commit, run by the
  * `hyperio-base` server next to `hyperio` in the same run, to measure a change against the
  * code before it (e.g. `git archive <commit> | tar -x -C dir && tsc -p dir/tsconfig.build.json --outDir dir/dist`).
  */

@@ -1,4 +1,4 @@
-// The backend of `ioThreads: N`: N I/O threads (thread-worker.ts) each run a uWS App on the
+// The backend of `ioThreads: N`: N I/O threads (workers/io-thread.ts) each run a uWS App on the
 // same port and own the connections they accept; the engine, its sessions and all user code
 // stay on this thread. It sees the engine only as an EngineHost, as uws-backend.ts does.
 //
@@ -63,13 +63,14 @@ export interface ThreadedListenOptions {
 }
 
 /**
- * The thread entry point, found next to this file: thread-worker.js in dist/, or
- * thread-worker.ts when hyperio runs from source under tsx (tests), where the thread must
- * register tsx itself (a worker does not inherit the loader hooks of `--import tsx`).
+ * The thread entry point, workers/io-thread at the same place relative to this file in the
+ * source tree and in dist/ (which mirrors it): io-thread.js in a build, io-thread.ts when
+ * hyperio runs from source under tsx (tests), where the thread must register tsx itself (a
+ * worker does not inherit the loader hooks of `--import tsx`).
  */
 function workerEntry(): { file: string; eval: boolean } {
   const fromSource = __filename.endsWith(".ts");
-  const file = join(__dirname, fromSource ? "thread-worker.ts" : "thread-worker.js");
+  const file = join(__dirname, "..", "..", "workers", fromSource ? "io-thread.ts" : "io-thread.js");
   if (!fromSource) return { file, eval: false };
   const tsx = require.resolve("tsx/cjs");
   return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, eval: true };

@@ -11,7 +11,8 @@
 // - HYPERIO_NO_NATIVE=1      force the twin
 // - HYPERIO_NATIVE_PATH=...  load the addon from this path instead (the ASan build uses this)
 // - HYPERIO_REQUIRE_NATIVE=1 throw instead of falling back (CI, ASan runs)
-import { join, relative, sep } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import createDebug from "debug";
 import { codedError } from "../errors";
 import { createNativeError } from "./errors";
@@ -24,8 +25,18 @@ export const NO_NATIVE_ENV = "HYPERIO_NO_NATIVE";
 export const NATIVE_PATH_ENV = "HYPERIO_NATIVE_PATH";
 export const REQUIRE_NATIVE_ENV = "HYPERIO_REQUIRE_NATIVE";
 
-/** The package root (same from src/ and dist/): where build/ and prebuilds/ are. */
-export const PACKAGE_ROOT = join(__dirname, "..", "..");
+/**
+ * The package root, where build/ and prebuilds/ are: the nearest directory above this file
+ * with a package.json (this file is src/native/ in the source tree, dist/src/native/ built).
+ */
+export const PACKAGE_ROOT = packageRootAbove(__dirname);
+
+function packageRootAbove(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, "package.json"))) return d;
+    if (dirname(d) === d) return join(__dirname, "..", "..");
+  }
+}
 
 // node-gyp-build ships no types; `path(dir)` is the lookup above, throwing when nothing matches.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -16,7 +16,7 @@ function run(code: string, type: "commonjs" | "module"): string {
 }
 
 test("dist/ is built (npm test builds it first)", () => {
-  assert.ok(existsSync(join(root, "dist", "index.js")), "run `npm run build` first");
+  assert.ok(existsSync(join(root, "dist", "src", "index.js")), "run `npm run build` first");
 });
 
 test('require("hyperio") exposes Server', () => {

@@ -57,7 +57,7 @@ const ask = (transports, s) => new Promise((resolve, reject) => {
 `;
 
 test("npm pack + npm install into an empty project without a compiler: the prebuilt addon runs", { skip: !supported && "prebuilds are made for linux-x64 glibc", timeout: 300_000 }, (t) => {
-  assert.ok(existsSync(join(root, "dist", "index.js")), "run `npm run build` first (npm test does)");
+  assert.ok(existsSync(join(root, "dist", "src", "index.js")), "run `npm run build` first (npm test does)");
   execFileSync(process.execPath, [join(root, "scripts", "native", "prebuild.js")], { cwd: root, stdio: "pipe" });
 
   const work = mkdtempSync(join(tmpdir(), "hyperio-pack-"));

@@ -9,13 +9,13 @@
 // `shutdown()`: close the listen socket and every connection, let the loop turn once, exit.
 import { parentPort, workerData } from "node:worker_threads";
 import type * as uWS from "uWebSockets.js";
-import { Cmd, CMD_ARITY, CloseKind, Evt, IoThreadConfig, ListenState } from "./thread-protocol";
-import { loadUws } from "./uws-loader";
-import { snapshotUwsRequest, EngineRequest } from "./request";
-import { UwsExchange } from "./uws-exchange";
-import { connectionHeader, endUws, notFoundUws, notImplementedUws } from "./uws-connection";
-import { serveClientOnApp } from "../serve-client";
-import type { CorsOptions } from "./cors";
+import { Cmd, CMD_ARITY, CloseKind, Evt, IoThreadConfig, ListenState } from "../src/engine/thread-protocol";
+import { loadUws } from "../src/engine/uws-loader";
+import { snapshotUwsRequest, EngineRequest } from "../src/engine/request";
+import { UwsExchange } from "../src/engine/uws-exchange";
+import { connectionHeader, endUws, notFoundUws, notImplementedUws } from "../src/engine/uws-connection";
+import { serveClientOnApp } from "../src/serve-client";
+import type { CorsOptions } from "../src/engine/cors";
 import { STATUS_CODES } from "node:http";
 
 const config = workerData as IoThreadConfig;
