@@ -216,7 +216,9 @@ export class Client<
     debug("%s: forcing close", this.id);
     // Our reason first: an engine may emit its own "close" synchronously inside close().
     this.onEngineClose("forced server close");
-    this.conn.close();
+    // hyperio's engine counts the session as closed by this cause (docs/METRICS.md).
+    if (this.conn.closeFor !== undefined) this.conn.closeFor("forced server close");
+    else this.conn.close();
   }
 
   /** @internal Encodes and writes a packet (or writes an already-encoded one). */

@@ -38,6 +38,8 @@ export interface EngineSocket extends EventEmitter {
    */
   attachConsumer?(consumer: EngineConsumer): boolean;
   detachConsumer?(consumer: EngineConsumer): void;
+  /** hyperio's engine: close(discard), counted in its metrics as closed by `cause`. */
+  closeFor?(cause: "server shutting down" | "forced server close", discard?: boolean): void;
   /** Topic fanout, uWS backend only (CONTRACTS.md). */
   subscribe?(topic: string): unknown;
   unsubscribe?(topic: string): unknown;

@@ -12,10 +12,18 @@
 // - a packet's bytes are its Engine.IO size: one type byte plus its data's length (UTF-16
 //   code units for text, equal to bytes for ASCII; bytes for binary), whatever framing its
 //   transport adds (a polling payload's separators, base64 for binary over polling). The
-//   same measure is used in and out, and by the outgoing cap (socket.ts).
+//   same measure is used in and out, and by the outgoing cap (socket.ts);
+// - a session the server closes on purpose closes with reason "forced close" (the reason
+//   its "close" listeners see, as upstream's engine gives it); who asked is counted apart:
+//   the engine shutting down ("server shutting down") or the Socket.IO layer closing its
+//   connection ("forced server close"). That cause is kept in `forcedCauses` from the
+//   moment the close starts until the session's close, so an idle session holds nothing.
 import type { Packet } from "../parser/engine-io";
 import type { CloseReason } from "./socket";
 import type { EventLoopDelay } from "./event-loop-delay";
+
+/** Who closed a session on the server's side, as counted (its close reason is "forced close"). */
+export type ForcedCloseCause = "server shutting down" | "forced server close";
 
 /** The engine's counters (one per engine), read through `engine.metrics()`. */
 export class EngineCounters {
@@ -39,6 +47,11 @@ export class EngineCounters {
   closedServerShuttingDown = 0;
   closedForcedServerClose = 0;
   closedBufferLimitExceeded = 0;
+  /**
+   * Sessions closing now on the server's initiative, with who asked (see the header): set
+   * when such a close starts, taken when the session closes. Empty but for closes under way.
+   */
+  readonly forcedCauses = new Map<object, ForcedCloseCause>();
 }
 
 /**
@@ -103,10 +116,24 @@ export function countUpgrade(c: EngineCounters): void {
   c.connectionsWebsocket++;
 }
 
-/** A session on `transport` closed for `reason`. */
-export function countClosed(c: EngineCounters, transport: string, reason: CloseReason): void {
+/** `session` starts closing on the server's initiative for `cause` (counted at its close). */
+export function noteForcedCause(c: EngineCounters, session: object, cause: ForcedCloseCause): void {
+  c.forcedCauses.set(session, cause);
+}
+
+/** `session`, on `transport`, closed for `reason`. */
+export function countClosed(c: EngineCounters, session: object, transport: string, reason: CloseReason): void {
   if (transport === "websocket") c.connectionsWebsocket--;
   else c.connectionsPolling--;
+  if (c.forcedCauses.size !== 0) {
+    const cause = c.forcedCauses.get(session);
+    if (cause !== undefined) {
+      c.forcedCauses.delete(session);
+      // Closed otherwise before the forced close completed (ping timeout, transport close)?
+      // Then that is what happened to it.
+      if (reason === "forced close") reason = cause;
+    }
+  }
   switch (reason) {
     case "transport close":
       c.closedTransportClose++;

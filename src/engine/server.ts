@@ -357,7 +357,7 @@ export class EngineServer extends EventEmitter {
     this.closeCount++;
     // close(true) ends each session synchronously, whatever its state (even one whose
     // transport is already closing), so nothing is left armed when this returns.
-    for (const socket of [...this.clients.values()]) socket.close(true);
+    for (const socket of [...this.clients.values()]) socket.closeFor("server shutting down", true);
     for (const b of this.uwsBindings) b.close();
     // Kept once closed (publishing to no thread), as attachApp bindings are: the backend
     // kind, and so the Socket.IO layer's adapter and what a restart recovers, stays the same.

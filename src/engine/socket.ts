@@ -33,7 +33,7 @@ import type { EngineRequest } from "./request";
 import type { DeadlineFn, DeadlineHolder, TimerRegistry } from "./timers";
 import type { FlushQueue } from "./flush-queue";
 import { Transport, TransportError, TransportOwner } from "./transport";
-import { countClosed, countHandedOver, countPacketIn, countPublished, countUpgrade, frameSize, type EngineCounters } from "./metrics";
+import { countClosed, countHandedOver, countPacketIn, countPublished, countUpgrade, frameSize, noteForcedCause, type EngineCounters, type ForcedCloseCause } from "./metrics";
 
 const debug = createDebug("hyperio:engine:socket");
 
@@ -623,6 +623,18 @@ export class Socket extends EventEmitter {
   }
 
   /**
+   * @internal close(discard), counted in the metrics as closed by `cause` (the engine
+   * shutting down, or the Socket.IO layer); its reason stays "forced close", as upstream.
+   */
+  closeFor(cause: ForcedCloseCause, discard = false): void {
+    // Only a close that will happen is noted (the note is taken when the session closes).
+    if (this.readyState === "open" || (discard && this.readyState === "closing")) {
+      noteForcedCause(this.server.counters, this, cause);
+    }
+    this.close(discard);
+  }
+
+  /**
    * Closes the transport of a closing session once nothing is left to hand over: its
    * writeBuffer, and what a WebSocket transport keeps back (a uWS socket draining one
    * message over the cap; it reports a drain once it has handed that over).
@@ -647,7 +659,7 @@ export class Socket extends EventEmitter {
     if (this.readyState === "closed") return;
     debug("session %s closed: %s", this.id, reason);
     this.readyState = "closed";
-    countClosed(this.server.counters, this.transport.name, reason);
+    countClosed(this.server.counters, this, this.transport.name, reason);
     this.server.timers.disarm(this);
     this.cancelUpgrade?.();
     // Kept until the next tick so "close" listeners can still read what was not sent.

@@ -1,7 +1,8 @@
 // Sessions closed by cause, as io.metrics() counts them: a client that stops answering pings
 // (ping timeout), a malformed Engine.IO packet (parse error), a reader that falls more than
 // maxBufferedBytes behind (buffer limit exceeded), and a reconnection that finds its
-// recovery session (hit) or finds it expired (miss). uWS and node:http.
+// recovery session (hit) or finds it expired (miss), the Socket.IO server closing a
+// connection (forced server close) and io.close() (server shutting down). uWS and node:http.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connected, once, start, type Backend, type Transport } from "../socketio/helpers";
@@ -71,6 +72,36 @@ for (const backend of ["uws", "node"] as Backend[]) {
       await h.cleanup();
     }
   });
+
+  for (const transport of ["websocket", "polling"] as Transport[]) {
+    test(`socket.disconnect(true): forced server close 1; io.close(): server shutting down 2 (${backend}/${transport})`, async () => {
+      const h = await start(backend, {}, transport);
+      try {
+        const conns: any[] = [];
+        h.io.on("connection", (s) => conns.push(s));
+        const clients = [h.client(), h.client(), h.client()];
+        for (const c of clients) await connected(c);
+        await until(() => conns.length === 3, "the server sockets");
+        const gone = once(clients[0], "disconnect");
+        conns[0].disconnect(true);
+        assert.equal((await gone)[0], "io server disconnect");
+        await until(() => h.io.metrics().closedForcedServerClose === 1, "the forced server close");
+        // the engine-level reason stays upstream's
+        assert.equal(h.io.metrics().closedForcedClose, 0);
+        const reasons: string[] = [];
+        for (const s of conns.slice(1)) s.on("disconnect", (r: string) => reasons.push(r));
+        await h.io.close();
+        const m = h.io.metrics();
+        assert.deepEqual(reasons, ["server shutting down", "server shutting down"]);
+        assert.equal(m.closedServerShuttingDown, 2);
+        assert.equal(m.closedForcedServerClose, 1);
+        assert.equal(m.closedForcedClose, 0);
+        assert.equal(m.connectionsWebsocket + m.connectionsPolling, 0);
+      } finally {
+        await h.cleanup();
+      }
+    });
+  }
 
   test(`connection state recovery: hit within the window, miss after it (${backend})`, async () => {
     const h = await start(backend, { connectionStateRecovery: { maxDisconnectionDuration: 1000 } });
