@@ -233,7 +233,9 @@ parity(
     socket.on("still-there", (ack: (v: string) => void) => ack("yes"));
     await sleep(550);
     const answer = await new Promise((resolve) => client.emit("still-there", resolve));
-    return { closes, connected: client.connected && socket.connected, pongedSeveral: pongs >= 2, answer };
+    // A copy: the run's cleanup (client close, then io.close() 10 ms later) closes both ends
+    // after this returns, in an order a loaded machine decides on either server.
+    return { closes: [...closes], connected: client.connected && socket.connected, pongedSeveral: pongs >= 2, answer };
   },
   { pingInterval: 100, pingTimeout: 100 },
 );
