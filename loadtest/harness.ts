@@ -172,7 +172,8 @@ function summaryLine(r: CaseResult): string {
     ? `${Math.round((r.serverMem?.perConnBytes ?? NaN) / 1024 * 10) / 10} KiB/conn`
     : `${Math.round(r.rate?.perSecond ?? 0)} ${r.rate?.unit}`;
   const cpu = r.serverCpu ? `, ${r.serverCpu.perOp.totalUs.toFixed(2)} µs CPU/op` : "";
-  return `✓ ${what}: ${rate}${cpu}`;
+  const main = r.serverMainCpu ? ` (main thread ${r.serverMainCpu.perOpUs.toFixed(2)})` : "";
+  return `✓ ${what}: ${rate}${cpu}${main}`;
 }
 
 function fileSafe(s: string): string {

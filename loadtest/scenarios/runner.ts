@@ -222,6 +222,8 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
       result.rate = { count: e.acks, seconds, perSecond: e.acks / seconds, unit: "acks/s" };
       result.latency = { each: summarize(e.rtt) };
       result.serverCpu = { ...sCpu, perOp: perOp(sCpu, e.acks) };
+      const mainUs = measured.to.mainUs - measured.from.mainUs;
+      result.serverMainCpu = { totalUs: mainUs, perOpUs: mainUs / Math.max(1, e.acks) };
       result.clientCpu = { ...cCpu, coreShare: cCpu.totalUs / seconds / 1e6 };
       if (e.errors > 0) throw new Error(`${e.errors} acks did not match their emit`);
     } else {

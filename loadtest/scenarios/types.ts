@@ -61,6 +61,8 @@ export interface CaseResult {
   };
   /** Server CPU over the measured window, and per delivered message / ack / connection. */
   serverCpu?: CpuFigures & { perOp: CpuFigures };
+  /** Echo: the server's main thread alone (schedstat), µs in the window and per ack (ioThreads: the serial part). */
+  serverMainCpu?: { totalUs: number; perOpUs: number };
   /** The load client's CPU over the same window (all shards); coreShare 1.0 = one core busy. */
   clientCpu?: CpuFigures & { coreShare: number };
   serverMem?: { rssBeforeBytes: number; rssAfterBytes: number; perConnBytes: number; heapPerConnBytes?: number };
