@@ -14,8 +14,17 @@
 //
 //   flock /tmp/hyperio-bench.lock npx tsx loadtest/burst-drain.ts --clients 10000 --burst 20 --repeat 5
 //   flock /tmp/hyperio-bench.lock npx tsx loadtest/burst-drain.ts --clients 1000 --rate 200 --seconds 5
-import { fork, type ChildProcess } from "node:child_process";
+//
+// "busiest thread" is the CPU of the one server thread that used the most: with threads
+// that each had a core of their own, the least the wall time could be. On this shared
+// 2-core machine the wall time also holds whatever else ran meanwhile (the load average is
+// printed with the table). --perf DIR records each burst with `perf record -g` (Linux) into
+// DIR/<server>-<run>.data; `npx tsx loadtest/lib/perf-summary.ts FILE` summarises one.
+// --build DIR runs hyperio from a build made before instead of building the working tree.
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
+import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { WsLite } from "./client/ws-lite";
 import { buildEnv, buildHyperio } from "./lib/hyperio-build";
@@ -154,16 +163,31 @@ function serverEnv(name: string, build: string): Record<string, string> {
   return { LOADTEST_BURST_KIND: name };
 }
 
-async function startServer(name: string, build: string): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(name: string, build: string): Promise<{ child: ChildProcess; port: number; pid: number }> {
   const child = fork(SERVER_FILE, [], { execArgv: ["--import", "tsx"], env: { ...process.env, ...serverEnv(name, build) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, pid } = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${name} exited (${code})`)));
-    child.on("message", (m: any) => m.type === "listening" && resolve(m.port));
+    child.on("message", (m: any) => m.type === "listening" && resolve(m));
   });
-  return { child, port };
+  return { child, port, pid };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+type ThreadCpu = Array<{ tid: number; main: boolean; ns: number }>;
+
+/** `perf record -g` of one process until the returned stop() (resolves once the file is written). */
+async function perfRecord(pid: number, file: string): Promise<() => Promise<void>> {
+  const p = spawn("perf", ["record", "-F", "4999", "-g", "-p", String(pid), "-o", file], { stdio: ["ignore", "ignore", "pipe"] });
+  await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread first
+  return () =>
+    new Promise<void>((resolve) => {
+      p.once("exit", () => resolve());
+      p.kill("SIGINT");
+    });
+}
+
+const load = () => loadavg().map((x) => x.toFixed(2)).join(", ");
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -174,6 +198,8 @@ async function main(): Promise<void> {
       repeat: { type: "string", default: "5" },
       rate: { type: "string" },
       seconds: { type: "string", default: "5" },
+      perf: { type: "string" },
+      build: { type: "string" },
     },
   });
   const servers = values.servers!.split(",");
@@ -181,7 +207,12 @@ async function main(): Promise<void> {
   const burst = Number(values.burst);
   const repeat = Number(values.repeat);
   const rate = values.rate ? Number(values.rate) : undefined;
-  const build = buildHyperio().dir;
+  // --build DIR: a tsc build made before (e.g. of a commit, `git archive` into
+  // loadtest/results/ and `tsc -p <it>/tsconfig.build.json --outDir <it>/dist`) instead of the
+  // working tree, which other work in progress may share.
+  const build = values.build ?? buildHyperio().dir;
+  if (values.perf) mkdirSync(values.perf, { recursive: true });
+  const loadBefore = load();
   const rows = new Map<string, Array<Record<string, number>>>();
   let seq = 0;
   for (let r = 0; r < repeat; r++) {
@@ -193,17 +224,21 @@ async function main(): Promise<void> {
         if (ready.failed) process.stderr.write(`${name} run ${r + 1}: ${ready.failed} connects failed and were retried: ${JSON.stringify(ready.failures)}\n`);
         if (ready.error) throw new Error(`${name} run ${r + 1}: ${ready.error} ${JSON.stringify(ready.failures)}`);
         const row: Record<string, number> = {};
+        let b: any;
         if (rate === undefined) {
           await request(client, { cmd: "expect", from: seq }, "expect");
           await request(client, { cmd: "pause" }, "pause");
           await new Promise((res) => setTimeout(res, 200));
-          const b = await request(server.child, { id: 1, cmd: "burst", count: burst, from: seq, payload: PAYLOAD }, "id");
+          const stopPerf = values.perf ? await perfRecord(server.pid, join(values.perf, `${name}-${r + 1}.data`)) : undefined;
+          b = await request(server.child, { id: 1, cmd: "burst", count: burst, from: seq, payload: PAYLOAD }, "id");
+          await stopPerf?.();
           seq += burst;
           await request(client, { cmd: "resume" }, "resume");
           const w = await request(client, { cmd: "wait", total: burst, timeoutMs: 30000 }, "wait");
           Object.assign(row, {
             wallUs: b.wallNs / 1000,
             cpuUsPerBurst: b.cpuNs / 1000,
+            busiestUs: (b.threads as ThreadCpu)[0].ns / 1000,
             mainShare: b.mainCpuNs / b.cpuNs,
             received: w.stats.received,
             expected: burst * clients,
@@ -212,7 +247,7 @@ async function main(): Promise<void> {
           });
         } else {
           await request(client, { cmd: "expect", from: seq }, "expect");
-          const b = await request(server.child, { id: 1, cmd: "rate", perSecond: rate, seconds: Number(values.seconds), from: seq, payload: PAYLOAD }, "id");
+          b = await request(server.child, { id: 1, cmd: "rate", perSecond: rate, seconds: Number(values.seconds), from: seq, payload: PAYLOAD }, "id");
           seq += b.broadcasts;
           const w = await request(client, { cmd: "wait", total: b.broadcasts, timeoutMs: 30000 }, "wait");
           const deliveries = b.broadcasts * clients;
@@ -221,6 +256,7 @@ async function main(): Promise<void> {
             nsPerDelivery: b.cpuNs / deliveries,
             mainNsPerDelivery: b.mainCpuNs / deliveries,
             mainShare: b.mainCpuNs / b.cpuNs,
+            mainUsPerBroadcast: b.mainCpuNs / b.broadcasts / 1000,
             received: w.stats.received,
             expected: deliveries,
             lost: w.stats.lost,
@@ -228,7 +264,8 @@ async function main(): Promise<void> {
           });
         }
         (rows.get(name) ?? rows.set(name, []).get(name)!).push(row);
-        process.stderr.write(`${name} run ${r + 1}: ${JSON.stringify(row)}\n`);
+        const threads = (b.threads as ThreadCpu).slice(0, 6).map((t) => `${t.main ? "main " : ""}${(t.ns / 1e6).toFixed(1)}`).join(", ");
+        process.stderr.write(`${name} run ${r + 1}: ${JSON.stringify(row)} threads ms: ${threads} (load ${load()})\n`);
       } finally {
         client.send({ cmd: "exit" });
         server.child.send({ cmd: "exit" });
@@ -237,21 +274,29 @@ async function main(): Promise<void> {
     }
   }
   const ref = rows.get("hyperio");
+  const t1 = rows.get("hyperio-t1");
+  const medianOf = (rs: Array<Record<string, number>> | undefined, k: string) => (rs ? median(rs.map((x) => x[k])) : NaN);
   console.log(
     rate === undefined
-      ? `\nburst and drain: ${clients} clients, ${burst} broadcasts of ${PAYLOAD.length + 12} B, median of ${repeat} (interleaved)\n` +
-          "| server | wall to kernel (µs) | × hyperio (0 threads) | server CPU (µs, all threads) | main thread share | delivered once, in order |\n|---|---|---|---|---|---|"
-      : `\nfixed rate: ${clients} clients, ${rate} broadcasts/s for ${values.seconds} s, median of ${repeat} (interleaved)\n` +
-          "| server | server CPU ns/delivery (all threads) | × hyperio (0 threads) | main thread ns/delivery | main thread share | delivered once, in order |\n|---|---|---|---|---|---|",
+      ? `\nburst and drain: ${clients} clients, ${burst} broadcasts of ${PAYLOAD.length + 12} B, median of ${repeat} (interleaved); load average before ${loadBefore}, after ${load()}\n` +
+          "| server | wall to kernel (µs) | × hyperio (0 threads) | × hyperio-t1 | busiest thread CPU (µs) | × hyperio (0 threads) | server CPU (µs, all threads) | main thread share | delivered once, in order |\n|---|---|---|---|---|---|---|---|---|"
+      : `\nfixed rate: ${clients} clients, ${rate} broadcasts/s for ${values.seconds} s, median of ${repeat} (interleaved); load average before ${loadBefore}, after ${load()}\n` +
+          "| server | server CPU ns/delivery (all threads) | × hyperio (0 threads) | main thread ns/delivery | main thread µs/broadcast | main thread share | delivered once, in order |\n|---|---|---|---|---|---|---|",
   );
   for (const [name, rs] of rows) {
     const m = (k: string) => median(rs.map((x) => x[k]));
     const ok = rs.every((x) => x.received === x.expected && x.lost === 0 && x.outOfOrder === 0);
-    const refV = ref ? median(ref.map((x) => x[rate === undefined ? "wallUs" : "nsPerDelivery"])) : NaN;
     if (rate === undefined) {
-      console.log(`| ${name} | ${m("wallUs").toFixed(0)} | ${(refV / m("wallUs")).toFixed(2)}× faster | ${m("cpuUsPerBurst").toFixed(0)} | ${(m("mainShare") * 100).toFixed(0)}% | ${ok ? "yes" : "NO"} |`);
+      const faster = (ref: number, v: number) => (Number.isNaN(ref) ? "-" : `${(ref / v).toFixed(2)}× faster`);
+      console.log(
+        `| ${name} | ${m("wallUs").toFixed(0)} | ${faster(medianOf(ref, "wallUs"), m("wallUs"))} | ${faster(medianOf(t1, "wallUs"), m("wallUs"))} | ` +
+          `${m("busiestUs").toFixed(0)} | ${faster(medianOf(ref, "busiestUs"), m("busiestUs"))} | ${m("cpuUsPerBurst").toFixed(0)} | ${(m("mainShare") * 100).toFixed(0)}% | ${ok ? "yes" : "NO"} |`,
+      );
     } else {
-      console.log(`| ${name} | ${m("nsPerDelivery").toFixed(0)} | ${(m("nsPerDelivery") / refV).toFixed(2)} | ${m("mainNsPerDelivery").toFixed(1)} | ${(m("mainShare") * 100).toFixed(0)}% | ${ok ? "yes" : "NO"} |`);
+      console.log(
+        `| ${name} | ${m("nsPerDelivery").toFixed(0)} | ${(m("nsPerDelivery") / medianOf(ref, "nsPerDelivery")).toFixed(2)} | ${m("mainNsPerDelivery").toFixed(1)} | ` +
+          `${m("mainUsPerBroadcast").toFixed(1)} | ${(m("mainShare") * 100).toFixed(0)}% | ${ok ? "yes" : "NO"} |`,
+      );
     }
   }
 }

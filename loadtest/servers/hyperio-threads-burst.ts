@@ -8,7 +8,7 @@
 //   {cmd: "rate", perSecond, seconds, payload} -> broadcasts at a fixed rate and replies
 //     with the CPU used over the window (total and main thread) and the broadcasts made.
 // CPU is read from /proc/self/task/*/schedstat (ns, per thread; the main thread is the task
-// whose id is the pid).
+// whose id is the pid); each reply also lists what every thread used.
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { loadUws } from "../../src/engine/uws-loader";
@@ -18,9 +18,10 @@ const kind = process.env.LOADTEST_BURST_KIND ?? "hyperio";
 const threads = Number(process.env.LOADTEST_IO_THREADS ?? 0);
 const ROOM = "r";
 
-function cpuNs(): { total: number; main: number } {
+function cpuNs(): { total: number; main: number; byTask: Map<number, number> } {
   let total = 0;
   let main = 0;
+  const byTask = new Map<number, number>();
   for (const tid of readdirSync("/proc/self/task")) {
     let ns = 0;
     try {
@@ -29,9 +30,24 @@ function cpuNs(): { total: number; main: number } {
       continue; // a thread that exited meanwhile
     }
     total += ns;
+    byTask.set(Number(tid), ns);
     if (Number(tid) === process.pid) main = ns;
   }
-  return { total, main };
+  return { total, main, byTask };
+}
+
+/**
+ * CPU each thread used between two readings, busiest first (ns; threads under 0.1 ms left
+ * out). Every thread is named "node" in /proc, so the I/O threads are told apart by what they
+ * did: with ioThreads, the busiest threads after the main one.
+ */
+function perThread(c0: ReturnType<typeof cpuNs>, c1: ReturnType<typeof cpuNs>): Array<{ tid: number; main: boolean; ns: number }> {
+  const out: Array<{ tid: number; main: boolean; ns: number }> = [];
+  for (const [tid, ns] of c1.byTask) {
+    const d = ns - (c0.byTask.get(tid) ?? 0);
+    if (d >= 100_000) out.push({ tid, main: tid === process.pid, ns: d });
+  }
+  return out.sort((a, b) => b.ns - a.ns);
 }
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -126,7 +142,7 @@ async function main(): Promise<void> {
       await target.settled();
       const wallNs = Number(process.hrtime.bigint() - t0);
       const c1 = cpuNs();
-      process.send!({ id: m.id, wallNs, cpuNs: c1.total - c0.total, mainCpuNs: c1.main - c0.main });
+      process.send!({ id: m.id, wallNs, cpuNs: c1.total - c0.total, mainCpuNs: c1.main - c0.main, threads: perThread(c0, c1) });
     } else if (m.cmd === "rate") {
       const c0 = cpuNs();
       const t0 = Date.now();
@@ -146,7 +162,7 @@ async function main(): Promise<void> {
       });
       await target.settled();
       const c1 = cpuNs();
-      process.send!({ id: m.id, broadcasts: seq - m.from, cpuNs: c1.total - c0.total, mainCpuNs: c1.main - c0.main, wallMs: Date.now() - t0 });
+      process.send!({ id: m.id, broadcasts: seq - m.from, cpuNs: c1.total - c0.total, mainCpuNs: c1.main - c0.main, wallMs: Date.now() - t0, threads: perThread(c0, c1) });
     } else if (m.cmd === "exit") {
       process.exit(0);
     }
