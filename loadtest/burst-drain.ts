@@ -19,7 +19,8 @@
 // that each had a core of their own, the least the wall time could be. On this shared
 // 2-core machine the wall time also holds whatever else ran meanwhile (the load average is
 // printed with the table). --perf DIR records each burst with `perf record -g` (Linux) into
-// DIR/<server>-<run>.data; `npx tsx loadtest/lib/perf-summary.ts FILE` summarises one.
+// DIR/<server>-<run>.data (--perf-system: every CPU, -a, to see what else takes the cores);
+// `npx tsx loadtest/lib/perf-summary.ts FILE` summarises one.
 // --build DIR runs hyperio from a build made before instead of building the working tree.
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -110,10 +111,30 @@ function runClient(): void {
       };
       for (let i = 0; i < Math.min(200, count); i++) open();
     } else if (m.cmd === "pause" || m.cmd === "resume") {
+      // socket.pause() alone only stops 'data' events: node keeps reading from the kernel
+      // into the stream's buffer up to its high-water mark (16 KiB), which holds a whole
+      // burst, so the "paused" client read every message while the server wrote them and
+      // competed with it for the 2 cores. Stopping the handle's reads leaves the messages in
+      // the kernel's receive buffers until "resume".
       for (const c of conns) {
         const socket = (c.ws as unknown as { socket: import("node:net").Socket }).socket;
-        if (m.cmd === "pause") socket.pause();
-        else socket.resume();
+        if (m.cmd === "pause") {
+          socket.pause();
+          const handle = (socket as unknown as { _handle?: { reading: boolean; readStop(): number } })._handle;
+          if (handle?.reading) {
+            handle.reading = false;
+            handle.readStop();
+          }
+        } else {
+          // The stream still counts a read as under way, so resume() alone would not call
+          // _read again: restart the handle's reads as net's tryReadStart does.
+          const handle = (socket as unknown as { _handle?: { reading: boolean; readStart(): number } })._handle;
+          if (handle && !handle.reading) {
+            handle.reading = true;
+            handle.readStart();
+          }
+          socket.resume();
+        }
       }
       process.send!({ cmd: m.cmd });
     } else if (m.cmd === "expect") {
@@ -177,8 +198,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 type ThreadCpu = Array<{ tid: number; main: boolean; ns: number }>;
 
 /** `perf record -g` of one process until the returned stop() (resolves once the file is written). */
-async function perfRecord(pid: number, file: string): Promise<() => Promise<void>> {
-  const p = spawn("perf", ["record", "-F", "4999", "-g", "-p", String(pid), "-o", file], { stdio: ["ignore", "ignore", "pipe"] });
+async function perfRecord(pid: number, file: string, system: boolean): Promise<() => Promise<void>> {
+  const target = system ? ["-a"] : ["-p", String(pid)];
+  const p = spawn("perf", ["record", "-F", "4999", "-g", ...target, "-o", file], { stdio: ["ignore", "ignore", "pipe"] });
   await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread first
   return () =>
     new Promise<void>((resolve) => {
@@ -199,6 +221,7 @@ async function main(): Promise<void> {
       rate: { type: "string" },
       seconds: { type: "string", default: "5" },
       perf: { type: "string" },
+      "perf-system": { type: "boolean", default: false },
       build: { type: "string" },
     },
   });
@@ -229,7 +252,7 @@ async function main(): Promise<void> {
           await request(client, { cmd: "expect", from: seq }, "expect");
           await request(client, { cmd: "pause" }, "pause");
           await new Promise((res) => setTimeout(res, 200));
-          const stopPerf = values.perf ? await perfRecord(server.pid, join(values.perf, `${name}-${r + 1}.data`)) : undefined;
+          const stopPerf = values.perf ? await perfRecord(server.pid, join(values.perf, `${name}-${r + 1}.data`), values["perf-system"]!) : undefined;
           b = await request(server.child, { id: 1, cmd: "burst", count: burst, from: seq, payload: PAYLOAD }, "id");
           await stopPerf?.();
           seq += burst;
@@ -257,6 +280,7 @@ async function main(): Promise<void> {
             mainNsPerDelivery: b.mainCpuNs / deliveries,
             mainShare: b.mainCpuNs / b.cpuNs,
             mainUsPerBroadcast: b.mainCpuNs / b.broadcasts / 1000,
+            otherNsPerDelivery: (b.cpuNs - b.mainCpuNs) / deliveries,
             received: w.stats.received,
             expected: deliveries,
             lost: w.stats.lost,
@@ -281,7 +305,7 @@ async function main(): Promise<void> {
       ? `\nburst and drain: ${clients} clients, ${burst} broadcasts of ${PAYLOAD.length + 12} B, median of ${repeat} (interleaved); load average before ${loadBefore}, after ${load()}\n` +
           "| server | wall to kernel (µs) | × hyperio (0 threads) | × hyperio-t1 | busiest thread CPU (µs) | × hyperio (0 threads) | server CPU (µs, all threads) | main thread share | delivered once, in order |\n|---|---|---|---|---|---|---|---|---|"
       : `\nfixed rate: ${clients} clients, ${rate} broadcasts/s for ${values.seconds} s, median of ${repeat} (interleaved); load average before ${loadBefore}, after ${load()}\n` +
-          "| server | server CPU ns/delivery (all threads) | × hyperio (0 threads) | main thread ns/delivery | main thread µs/broadcast | main thread share | delivered once, in order |\n|---|---|---|---|---|---|---|",
+          "| server | server CPU ns/delivery (all threads) | × hyperio (0 threads) | main thread ns/delivery | other threads ns/delivery | main thread µs/broadcast | main thread share | delivered once, in order |\n|---|---|---|---|---|---|---|---|",
   );
   for (const [name, rs] of rows) {
     const m = (k: string) => median(rs.map((x) => x[k]));
@@ -294,7 +318,7 @@ async function main(): Promise<void> {
       );
     } else {
       console.log(
-        `| ${name} | ${m("nsPerDelivery").toFixed(0)} | ${(m("nsPerDelivery") / medianOf(ref, "nsPerDelivery")).toFixed(2)} | ${m("mainNsPerDelivery").toFixed(1)} | ` +
+        `| ${name} | ${m("nsPerDelivery").toFixed(0)} | ${(m("nsPerDelivery") / medianOf(ref, "nsPerDelivery")).toFixed(2)} | ${m("mainNsPerDelivery").toFixed(1)} | ${m("otherNsPerDelivery").toFixed(1)} | ` +
           `${m("mainUsPerBroadcast").toFixed(1)} | ${(m("mainShare") * 100).toFixed(0)}% | ${ok ? "yes" : "NO"} |`,
       );
     }
