@@ -104,6 +104,14 @@ test("a uWS publish counts once per subscriber in packets and bytes out", async 
     assert.equal(m.deliveries - before.deliveries, 4);
     assert.equal(m.packetsOut - before.packetsOut, 4);
     assert.equal(m.bytesOut - before.bytesOut, 4 * (1 + '2["all","x"]'.length));
+    // non-ASCII text: a publish counts its UTF-8 bytes ("é" 2, "€" 3, "😀" 4: 9 bytes, 4 code units)
+    const text = "é€😀";
+    const before2 = h.io.metrics();
+    h.io.emit("all", text);
+    await until(() => received === 8, "four more deliveries");
+    const m2 = h.io.metrics();
+    assert.equal(m2.bytesOut - before2.bytesOut, 4 * (1 + Buffer.byteLength(`2["all","${text}"]`)));
+    assert.equal(Buffer.byteLength(`2["all","${text}"]`) - `2["all","${text}"]`.length, 5);
   } finally {
     await h.cleanup();
   }
