@@ -61,8 +61,11 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessRun> {
   const progress = new Progress(o.progress);
   let hyperioBuild: HyperioBuild | undefined;
   if (o.hyperioCode === "build" && o.servers.some((k) => HYPERIO_KINDS.has(k)) && hyperioLooksAvailable()) {
-    progress.update("building hyperio (tsc) for the servers under test");
-    hyperioBuild = buildHyperio();
+    // LOADTEST_HYPERIO_PREBUILT: a build made before (e.g. of a commit), so a run measures
+    // committed code rather than a working tree shared with work in progress.
+    const prebuilt = process.env.LOADTEST_HYPERIO_PREBUILT;
+    progress.update(prebuilt ? `hyperio from the build in ${prebuilt}` : "building hyperio (tsc) for the servers under test");
+    hyperioBuild = prebuilt ? { dir: prebuilt, ms: 0, diagnostics: "" } : buildHyperio();
   }
   const results: CaseResult[] = [];
   const startedAt = new Date();
@@ -122,7 +125,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessRun> {
     `Node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? "?"}), load average at end ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
   ].join("\n");
   // The build is only needed while servers run, and by the profile summaries (its .js.map files).
-  if (hyperioBuild && !o.profile) rmSync(hyperioBuild.dir, { recursive: true, force: true });
+  if (hyperioBuild && !o.profile && !process.env.LOADTEST_HYPERIO_PREBUILT) rmSync(hyperioBuild.dir, { recursive: true, force: true });
   let markdown = markdownReport(results, header);
   if (o.profile) markdown += `\n${profileSection(results, runsAll, o.profile.top ?? 12)}`;
   mkdirSync(o.outDir, { recursive: true });
