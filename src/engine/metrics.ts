@@ -95,11 +95,17 @@ export interface EngineMetrics {
   closedServerShuttingDown: number;
   closedForcedServerClose: number;
   closedBufferLimitExceeded: number;
-  /** Event-loop delay since the previous read, in ms (0 on the first read, which starts it). */
+  /**
+   * Event-loop delay over the last window of 10 s or more, in ms, the same for every reader
+   * (0 on the first read, which starts the monitor). See event-loop-delay.ts.
+   */
   eventLoopDelayMeanMs: number;
   eventLoopDelayP50Ms: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
+  /** Since the monitor started (the first read), ms. */
+  eventLoopDelayMeanMsSinceStart: number;
+  eventLoopDelayMaxMsSinceStart: number;
 }
 
 /** A session opened on `transport`. */
@@ -194,7 +200,7 @@ export function frameSize(data: string | Buffer | ArrayBuffer | Uint8Array): num
   return typeof data === "string" ? Buffer.byteLength(data) : data.byteLength + 1;
 }
 
-/** Copies the counters into a new plain object, with the event-loop delay since the last read. */
+/** Copies the counters into a new plain object, with the event-loop delay (windowed and since start). */
 export function snapshotEngine(c: EngineCounters, loop: EventLoopDelay): EngineMetrics {
   const m: EngineMetrics = {
     connectionsWebsocket: c.connectionsWebsocket,
@@ -221,6 +227,8 @@ export function snapshotEngine(c: EngineCounters, loop: EventLoopDelay): EngineM
     eventLoopDelayP50Ms: 0,
     eventLoopDelayP99Ms: 0,
     eventLoopDelayMaxMs: 0,
+    eventLoopDelayMeanMsSinceStart: 0,
+    eventLoopDelayMaxMsSinceStart: 0,
   };
   loop.readInto(m);
   return m;

@@ -80,6 +80,8 @@ function emptyEngineMetrics(loop: EventLoopDelay): EngineMetrics {
     eventLoopDelayP50Ms: 0,
     eventLoopDelayP99Ms: 0,
     eventLoopDelayMaxMs: 0,
+    eventLoopDelayMeanMsSinceStart: 0,
+    eventLoopDelayMaxMsSinceStart: 0,
   };
   loop.readInto(m);
   return m;

@@ -69,7 +69,7 @@ test("io.metrics() is a new plain object of numbers on every read; engine.metric
   }
 });
 
-test("event-loop delay: zero on the first read (which starts the monitor), then the delay since the last read", async () => {
+test("event-loop delay: zero on the first read (which starts the monitor), then a window all readers share, and since start", async () => {
   const h = await start("uws");
   try {
     const first = h.io.metrics();
@@ -83,6 +83,15 @@ test("event-loop delay: zero on the first read (which starts the monitor), then 
     const second = h.io.metrics();
     assert.ok(second.eventLoopDelayMaxMs >= 50, JSON.stringify(second));
     assert.ok(second.eventLoopDelayP99Ms <= second.eventLoopDelayMaxMs);
+    assert.ok(second.eventLoopDelayMaxMsSinceStart >= second.eventLoopDelayMaxMs, JSON.stringify(second));
+    assert.ok(second.eventLoopDelayMeanMsSinceStart > 0, JSON.stringify(second));
+    // another reader (the engine, a Prometheus scrape) right after: the same window, not reset
+    // by the read before it
+    const other = h.io.engine.metrics();
+    assert.ok(other.eventLoopDelayMaxMs >= 50, JSON.stringify(other));
+    const third = h.io.metrics();
+    assert.ok(third.eventLoopDelayMaxMs >= 50, JSON.stringify(third));
+    assert.ok(third.eventLoopDelayMaxMsSinceStart >= 50, JSON.stringify(third));
   } finally {
     await h.cleanup();
   }
