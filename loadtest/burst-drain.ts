@@ -78,6 +78,7 @@ function runClient(): void {
             onOpen: () => {},
             onMessage: (data) => {
               const text = data.toString();
+              if (text.startsWith('42["w"')) return; // the warm-up broadcast before a burst
               if (text.startsWith("42")) return onBroadcast(c, text);
               if (text[0] === "0") return c.ws.sendText("40");
               if (text.startsWith("40")) {
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
           await request(client, { cmd: "pause" }, "pause");
           await new Promise((res) => setTimeout(res, 200));
           const stopPerf = values.perf ? await perfRecord(server.pid, join(values.perf, `${name}-${r + 1}.data`), values["perf-system"]!) : undefined;
-          b = await request(server.child, { id: 1, cmd: "burst", count: burst, from: seq, payload: PAYLOAD }, "id");
+          b = await request(server.child, { id: 1, cmd: "burst", count: burst, from: seq, payload: PAYLOAD, warmMs: 500 }, "id");
           await stopPerf?.();
           seq += burst;
           await request(client, { cmd: "resume" }, "resume");
