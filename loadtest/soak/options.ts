@@ -28,6 +28,8 @@ export interface SoakOptions {
   churnShare: number;
   /** Connect/disconnect cycles after the soak (memory must come back). */
   cycles: number;
+  /** With recovery on, the cycles' baseline and final readings wait for the recovery window to pass (else read at once). */
+  cyclesWait: boolean;
   hyperioCode: "build" | "tsx";
   out: string;
   quiet: boolean;
@@ -47,6 +49,9 @@ export const HELP = `npm run soak -- [options]
   --kick-every S         io.in(room).disconnectSockets() every S seconds (default 15)
   --broadcasts R         broadcasts per second (default 10)
   --cycles K             connect/disconnect cycles of N clients after the soak (default 10; 0: none)
+  --cycles-wait on|off   with recovery on, read the baseline (after cycle 1) and the last cycle once the
+                         recovery window has passed and the emits it keeps are dropped (default on; up to
+                         window + 65 s each); off: read at once, kept packets included
   --hyperio-code build|tsx  hyperio from a tsc build of src/ (default) or src/ through tsx
   --out DIR              report directory (default loadtest/results)
   --quiet                no progress line`;
@@ -76,6 +81,7 @@ export function parseOptions(argv: string[]): SoakOptions {
     slowBytes: 65536,
     churnShare: 0.05,
     cycles: 10,
+    cyclesWait: true,
     hyperioCode: "build",
     out: "",
     quiet: false,
@@ -114,6 +120,7 @@ export function parseOptions(argv: string[]): SoakOptions {
       case "--kick-every": o.kickEverySec = num(a, v); take(); break;
       case "--broadcasts": o.broadcastsPerSec = num(a, v); take(); break;
       case "--cycles": o.cycles = Math.floor(num(a, v)); take(); break;
+      case "--cycles-wait": o.cyclesWait = onOff(a, v); take(); break;
       case "--hyperio-code":
         if (v !== "build" && v !== "tsx") throw new Error("--hyperio-code takes build or tsx");
         o.hyperioCode = v;

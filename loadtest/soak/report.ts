@@ -4,7 +4,7 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { timeSeriesChart, type Series } from "../report/svg";
 import { fmtBytes } from "../report/format";
-import { cyclesVerdict } from "./cycles";
+import { cycleRows, cyclesVerdict } from "./cycles";
 import type { SoakOptions } from "./options";
 import type { SoakResult } from "./run";
 
@@ -90,13 +90,15 @@ export function markdown(o: SoakOptions, results: SoakResult[], command: string,
     row("crashes", (r) => (r.crashed.length ? r.crashed.join("; ") : "none")),
   ];
   if (results.some((r) => r.cycles.length > 1)) {
-    lines.push("", `## ${o.cycles} cycles of ${o.clients} connects and disconnects (a fresh server, GC before each reading)`, "", head);
-    const at = (r: SoakResult, i: number) => (r.cycles[i] ? `${mib(r.cycles[i].rssBytes)} / ${mib(r.cycles[i].heapBytes)} / ${r.cycles[i].fds}` : "–");
-    lines.push(row("before any client: RSS / heap / fds", (r) => at(r, 0)));
-    lines.push(row("baseline: after cycle 1", (r) => at(r, 1)));
-    lines.push(row("after the last cycle", (r) => { const l = r.cycles[r.cycles.length - 1]; return l ? `${mib(l.rssBytes)} / ${mib(l.heapBytes)} / ${l.fds}` : "–"; }));
+    lines.push("", `## ${o.cycles} cycles of ${o.clients} connects and disconnects (a fresh server, GC before each reading)`, "");
+    if (o.recovery) lines.push("Recovery on: each cycle's emits are kept for the recovery window (as upstream keeps them), so the baseline (cycle 1) and the final reading are taken once the window passed and the store is empty (\"recovery window passed\"); \"(N kept)\": packets the store held at that reading.", "");
+    lines.push(head);
+    // Readings in order (the same list for every server of the run: same K, same recovery).
+    const rows = results.map((r) => cycleRows(r.cycles));
+    const longest = rows.reduce((a, b) => (b.length > a.length ? b : a), []);
+    longest.forEach((x, i) => lines.push(row(`${x.label}: RSS / heap / fds`, (r) => rows[results.indexOf(r)][i]?.text ?? "–")));
     lines.push(row("change from the baseline (limit +10%)", (r) => { const c = cyclesVerdict(r.cycles); return c ? `${pct(c.rss)} / ${pct(c.heap)} / ${pct(c.fds)} ${c.ok ? "ok" : "OVER"}` : "–"; }));
-    lines.push(row("peak with N connected", (r) => { const p = r.cycles[r.cycles.length - 1]; return p ? `${mib(p.peakRssBytes)} / ${mib(p.peakHeapBytes)} / ${p.peakFds}` : "–"; }));
+    lines.push(row("peak with N connected (last cycle)", (r) => { const p = r.cycles[r.cycles.length - 1]; return p ? `${mib(p.peakRssBytes)} / ${mib(p.peakHeapBytes)} / ${p.peakFds}` : "–"; }));
   }
   lines.push("", "## Events", "");
   for (const r of results) lines.push(`- ${r.impl}: ${r.events.map((e) => `${e.t} s ${e.what}`).join("; ")}`);

@@ -375,7 +375,7 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
       for (const n of nodes) await n.exit();
       const fresh = await ServerNode.start(cycleConfig, hyperioBuild);
       try {
-        cycles = await runCycles(fresh, specs, o.cycles, progress, impl);
+        cycles = await runCycles(fresh, specs, o.cycles, progress, impl, o.recovery && o.cyclesWait ? o.recoveryWindowMs : 0);
       } finally {
         await fresh.exit();
       }

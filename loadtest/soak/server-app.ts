@@ -58,6 +58,13 @@ export interface ServerSample {
   recoveryMissOldAlive: number;
   recoveryMissOther: number;
   recoveryHit: number;
+  /**
+   * What connection state recovery holds now on "/": stored packets and sessions of
+   * disconnected sockets (-1: not known, or recovery off). Bounded by the window; the
+   * cycles wait for it to empty before their baseline and final readings.
+   */
+  recoveryKeptPackets: number;
+  recoveryKeptSessions: number;
   /** Socket disconnect reasons so far (slow readers apart). */
   closes: Record<string, number>;
   slowCloses: Record<string, number>;
@@ -269,6 +276,7 @@ export class SoakApp {
       recoveryHit: this.recovery.hit,
       recoveryMissOldAlive: this.recovery.missOldAlive,
       recoveryMissOther: this.recovery.missOther,
+      ...recoveryKept(nsp.adapter),
       closes: { ...this.closes },
       slowCloses: { ...this.slowCloses },
       eventLoopP99Ms: this.loopDelay.percentile(99) / 1e6,
@@ -278,6 +286,21 @@ export class SoakApp {
     this.loopDelay.reset();
     return s;
   }
+}
+
+/**
+ * Read from each adapter's own fields (neither server exposes them): upstream's
+ * SessionAwareAdapter keeps `packets` and `sessions`, hyperio's keeps them in its
+ * `sessionStore`. -1 when the shape is not there (recovery off, or the fields renamed).
+ */
+function recoveryKept(adapter: any): { recoveryKeptPackets: number; recoveryKeptSessions: number } {
+  const holder = adapter?.sessionStore ?? adapter;
+  const packets = holder?.packets;
+  const sessions = holder?.sessions;
+  return {
+    recoveryKeptPackets: Array.isArray(packets) ? packets.length : -1,
+    recoveryKeptSessions: sessions instanceof Map ? sessions.size : -1,
+  };
 }
 
 /** Upstream engine.io: packets waiting in the session plus what ws holds unsent. */

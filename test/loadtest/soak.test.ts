@@ -122,7 +122,7 @@ test("the verdict line and its failure", () => {
 test("a tiny soak end to end: hyperio, recovery on, faults on, nothing lost", { timeout: 180000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), "hyperio-soak-test-"));
   try {
-    const o = parseOptions(["--minutes", "0.1", "--clients", "60", "--cycles", "2", "--hyperio-code", "tsx", "--kick-every", "2", "--storm-at", "0.5", "--out", out, "--quiet"]);
+    const o = parseOptions(["--minutes", "0.1", "--clients", "60", "--cycles", "2", "--cycles-wait", "off", "--hyperio-code", "tsx", "--kick-every", "2", "--storm-at", "0.5", "--out", out, "--quiet"]);
     const r = await runSoak(o, "hyperio", undefined, () => undefined);
     const v = verdictOf(r);
     assert.ok(v.delivered > 0, "something was delivered");
