@@ -25,7 +25,7 @@
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
 import { mkdirSync } from "node:fs";
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { WsLite } from "./client/ws-lite";
 import { buildEnv, buildHyperio } from "./lib/hyperio-build";
@@ -323,6 +323,49 @@ async function main(): Promise<void> {
           `${m("mainUsPerBroadcast").toFixed(1)} | ${(m("mainShare") * 100).toFixed(0)}% | ${ok ? "yes" : "NO"} |`,
       );
     }
+  }
+  if (rate !== undefined) printModel(rows, clients, cpus().length);
+}
+
+/**
+ * A MODEL (not a measurement) of deliveries/s on machines with more cores, from a fixed-rate
+ * run with hyperio-tN servers (issue 10, "serial fraction"):
+ *   - the serial part: main-thread CPU per broadcast S(N) with N I/O threads, fitted as
+ *     a + b·N over the measured N (its per-thread part is one command batch per thread);
+ *   - the parallel part: CPU per delivery on the other threads, P (from the run with the most
+ *     threads that had no more threads than this machine has cores: past that they share cores);
+ *   - on C cores, the main thread keeps one and N = C - 1 I/O threads share the rest, so
+ *     broadcasts/s = min(1 / S(N), N / (P · R)) for R recipients, deliveries/s = R × that.
+ * It assumes the kernel's send path scales with cores (no shared lock, NIC queue or memory
+ * bandwidth limit) and that the load client runs elsewhere; none of that is measured here.
+ */
+function printModel(rows: Map<string, Array<Record<string, number>>>, recipients: number, cores: number): void {
+  const pts: Array<{ n: number; s: number; p: number }> = [];
+  for (const [name, rs] of rows) {
+    const t = /^hyperio-t(\d+)$/.exec(name);
+    if (!t) continue;
+    pts.push({ n: Number(t[1]), s: median(rs.map((x) => x.mainUsPerBroadcast)), p: median(rs.map((x) => x.otherNsPerDelivery)) });
+  }
+  if (pts.length < 2) return;
+  pts.sort((x, y) => x.n - y.n);
+  const k = pts.length;
+  const mx = pts.reduce((a, x) => a + x.n, 0) / k;
+  const my = pts.reduce((a, x) => a + x.s, 0) / k;
+  const b = pts.reduce((a, x) => a + (x.n - mx) * (x.s - my), 0) / pts.reduce((a, x) => a + (x.n - mx) ** 2, 0);
+  const a = my - b * mx;
+  const par = [...pts].reverse().find((x) => x.n <= cores) ?? pts[0];
+  console.log(
+    `\nMODEL (not measured; a projection from the figures above): serial part S(N) = ${a.toFixed(1)} + ${b.toFixed(1)}·N µs of main-thread CPU per broadcast ` +
+      `(least squares over N = ${pts.map((x) => x.n).join(", ")}: ${pts.map((x) => x.s.toFixed(1)).join(", ")} µs), parallel part P = ${par.p.toFixed(0)} ns of I/O-thread CPU ` +
+      `per delivery (hyperio-t${par.n}), ${recipients} recipients per broadcast, N = cores - 1 I/O threads; assumes the kernel send path scales with cores and the client runs elsewhere\n` +
+      "| cores | I/O threads | serial cap (broadcasts/s) | parallel cap (broadcasts/s) | MODEL deliveries/s | bound by |\n|---|---|---|---|---|---|",
+  );
+  for (const c of [16, 32, 64]) {
+    const n = c - 1;
+    const serial = 1e6 / (a + b * n);
+    const parallel = (n * 1e9) / (par.p * recipients);
+    const bps = Math.min(serial, parallel);
+    console.log(`| ${c} | ${n} | ${serial.toFixed(0)} | ${parallel.toFixed(0)} | ${(bps * recipients / 1e6).toFixed(1)} M | ${serial < parallel ? "main thread" : "I/O threads"} |`);
   }
 }
 
