@@ -356,6 +356,7 @@ export class Server<
         clientPath: this._serveClient ? this._path : undefined,
         clientCors: clientCors(engineOpts.cors),
         otherPaths: "404",
+        metrics: this.metricsOption(opts),
       },
       () => {
         gone = true;

@@ -9,7 +9,7 @@
 // `shutdown()`: close the listen socket and every connection, let the loop turn once, exit.
 import { parentPort, workerData } from "node:worker_threads";
 import type * as uWS from "uWebSockets.js";
-import { Cmd, CMD_ARITY, CloseKind, Evt, IoThreadConfig, ListenState } from "../src/engine/thread-protocol";
+import { Cmd, CMD_ARITY, CloseKind, Evt, IoThreadConfig, ListenState, PORT_ABANDONED } from "../src/engine/thread-protocol";
 import { loadUws } from "../src/engine/uws-loader";
 import { snapshotUwsRequest, EngineRequest } from "../src/engine/request";
 import { UwsExchange } from "../src/engine/uws-exchange";
@@ -381,6 +381,7 @@ if (config.clientPath !== undefined) serveClientOnApp(app, config.clientPath, cl
 const paths = [config.path, config.path.slice(0, -1)];
 for (const p of paths) app.any(p, onHttp);
 if (config.transports.includes("websocket")) for (const p of paths) app.ws<WsData>(p, behavior);
+if (config.metricsPath !== undefined) app.get(config.metricsPath, onHttp);
 app.any("/*", config.otherPaths === "501" ? notImplementedUws : notFoundUws);
 
 let listenSocket: uWS.us_listen_socket | undefined;
@@ -431,6 +432,21 @@ const onListen = (ls: uWS.us_listen_socket | false): void => {
   Atomics.notify(state, config.index);
   if (!ls) shutdown(0);
 };
+/**
+ * The port to bind: the explicit one, or (port 0) the one the main thread chooses once every
+ * thread is loaded and waiting here, so that no other process can take it while threads
+ * start (threaded-backend.ts, listenSync). Blocking is fine: nothing else runs here yet.
+ */
+function portToBind(): number {
+  if (config.port !== 0) return config.port;
+  Atomics.store(state, config.index, ListenState.READY);
+  Atomics.notify(state, config.index);
+  const cell = new Int32Array(config.portCell);
+  Atomics.wait(cell, 0, 0);
+  return Atomics.load(cell, 0);
+}
+const bindPort = portToBind();
 // Options 0: SO_REUSEPORT, so every I/O thread binds the same port.
-if (config.host) app.listen(config.host, config.port, onListen);
-else app.listen(config.port, 0 as uWS.ListenOptions, onListen);
+if (bindPort === PORT_ABANDONED) onListen(false);
+else if (config.host) app.listen(config.host, bindPort, onListen);
+else app.listen(bindPort, 0 as uWS.ListenOptions, onListen);

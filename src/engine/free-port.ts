@@ -9,7 +9,15 @@
 // SO_REUSEADDR) would fail. Taking a port the OS has free and binding it explicitly avoids
 // that; should another process take it in between, the caller tries another, and in the end
 // binds port 0 itself.
+//
+// I/O threads (`ioThreads`) bind one port with SO_REUSEPORT, which Linux also grants to any
+// other socket of the same user that sets it (another hyperio with threads, a uWS App or
+// engine.listen on an explicit port): the kernel would then split new connections between
+// that process and ours, and clients reaching a process that does not serve them hang. So
+// after binding, the threaded listen checks that every listener on the port is ours
+// (othersListeningOn) and gives the port up otherwise.
 import { createServer, type AddressInfo } from "node:net";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** Ports tried for a port-0 listen before binding port 0 itself. */
 export const CHOSEN_PORT_ATTEMPTS = 5;
@@ -88,4 +96,43 @@ export async function bindChosenPort(port: number, host: string | undefined, bin
     }
   }
   return bind(0);
+}
+
+/** TCP state LISTEN in /proc/net/tcp{,6}. */
+const TCP_LISTEN = "0A";
+
+/**
+ * How many TCP listening sockets on `port` (any address, IPv4 or IPv6) belong to another
+ * process, from /proc (Linux; 0 where /proc cannot be read). Costs a read of the socket
+ * tables and of this process's descriptors: for a listen, never a hot path.
+ */
+export function othersListeningOn(port: number): number {
+  const hexPort = ":" + port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes: string[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = readFileSync(table, "latin1");
+    } catch {
+      continue;
+    }
+    // Columns: sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
+    for (const line of text.split("\n")) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === TCP_LISTEN && f[1].endsWith(hexPort)) inodes.push(f[9]);
+    }
+  }
+  if (inodes.length === 0) return 0;
+  const ours = new Set<string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const link = readlinkSync(`/proc/self/fd/${fd}`);
+      if (link.startsWith("socket:[")) ours.add(link.slice(8, -1));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  let others = 0;
+  for (const inode of inodes) if (!ours.has(inode)) others++;
+  return others;
 }

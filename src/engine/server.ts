@@ -31,7 +31,7 @@ import { PollingTransport, PollingOptions } from "./transports/polling";
 import { PollingTransportV3 } from "./transports/polling-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
 import { attachUws, listenUws, UwsAttachOptions, UwsBinding } from "./uws-backend";
-import { bindChosenPort, CHOSEN_PORT_ATTEMPTS, freePortNow, portFreeNow } from "./free-port";
+import { bindChosenPort, CHOSEN_PORT_ATTEMPTS, portFreeNow } from "./free-port";
 import { awaitReleasedPorts, ThreadedBackend, ThreadedListenOptions } from "./threaded-backend";
 import type { WebSocketServer } from "ws";
 import { attachNode, NodeAttachOptions, NodeHandler } from "./node-backend";
@@ -275,7 +275,7 @@ export class EngineServer extends EventEmitter {
    * @internal Serves on `port` through `ioThreadsFor(opts)` I/O threads (threaded-backend.ts),
    * bound before this returns, as a uWS listen is. Port 0 takes a port the OS has free
    * (free-port.ts), which every thread then binds. Returns the port, or undefined when it
-   * could not be bound.
+   * could not be bound (or another process listens on it too).
    */
   listenThreads(port: number, options: ThreadedListenOptions, onStopped?: () => void): number | undefined {
     const threads = ioThreadsFor(this.opts);
@@ -283,20 +283,14 @@ export class EngineServer extends EventEmitter {
     // SO_REUSEPORT would let the threads share a port another server holds: refuse it as a
     // plain listen would (EADDRINUSE). With a host the probe cannot bind synchronously.
     if (port !== 0 && options.host === undefined && !portFreeNow(port)) return undefined;
+    // Port 0: the threads choose it (listenSync); a port taken meanwhile is another attempt.
     for (let attempt = 0; attempt < (port === 0 ? CHOSEN_PORT_ATTEMPTS : 1); attempt++) {
-      let candidate = port;
-      if (port === 0) {
-        try {
-          candidate = freePortNow();
-        } catch {
-          return undefined;
-        }
-      }
       const backend = new ThreadedBackend(this);
       backend.onAllExited = onStopped;
-      if (backend.listenSync(threads, candidate, options)) {
+      const bound = backend.listenSync(threads, port, options);
+      if (bound !== undefined) {
         this.threaded = backend;
-        return candidate;
+        return bound;
       }
     }
     return undefined;
@@ -348,6 +342,7 @@ export class EngineServer extends EventEmitter {
   subscriberCount(topic: string): number {
     let n = 0;
     for (const b of this.uwsBindings) n += b.app.numSubscribers(topic);
+    if (this.threaded !== undefined) n += this.threaded.subscriberCount(topic);
     return n;
   }
 

@@ -99,13 +99,30 @@ export const CloseKind = {
   OVERFLOW: 1,
 } as const;
 
-/** Listen status slots in the shared start-up array (one Int32 per thread). */
-export const ListenState = { PENDING: 0, LISTENING: 1, FAILED: 2, CLOSED: 3 } as const;
+/**
+ * Listen status slots in the shared start-up array (one Int32 per thread). A port-0 listen
+ * goes PENDING -> READY (loaded, waiting for the port) -> LISTENING or FAILED; an explicit
+ * port skips READY. CLOSED once the thread let the port go.
+ */
+export const ListenState = { PENDING: 0, LISTENING: 1, FAILED: 2, CLOSED: 3, READY: 4 } as const;
+
+/**
+ * The port cell's value when the main thread gave up before choosing a port (close during
+ * start-up): a thread waiting in READY exits instead of binding.
+ */
+export const PORT_ABANDONED = -1;
 
 /** What an I/O thread is started with (workerData). */
 export interface IoThreadConfig {
   index: number;
+  /** The port to bind; 0: wait in READY for the one the main thread writes into `portCell`. */
   port: number;
+  /**
+   * Int32Array(1) over it: the port chosen for a port-0 listen once every thread is loaded
+   * (so the chosen port stays unbound for microseconds, not the seconds a start-up takes),
+   * or PORT_ABANDONED; notified.
+   */
+  portCell: SharedArrayBuffer;
   host: string | undefined;
   /** Int32Array over it: one ListenState per thread, notified once bound or failed. */
   listenState: SharedArrayBuffer;
@@ -121,6 +138,8 @@ export interface IoThreadConfig {
   clientCors: unknown;
   /** The origin is a function, run on the main thread (ORIGIN / ORIGIN_RESULT). */
   clientOriginRemote: boolean;
+  /** GET requests to this path (the `metrics` option) go to the main thread as HTTP events. */
+  metricsPath: string | undefined;
   /** What other paths get: "404" (Socket.IO server) or "501" (engine.listen, as upstream). */
   otherPaths: "404" | "501";
 }

@@ -22,7 +22,8 @@ import { runWithCollector } from "./middleware";
 import { EngineErrorCode, errorMessage } from "./errors";
 import { EngineRequest, parseQuery } from "./request";
 import { protocolOf, v3SupportsBinary } from "./protocol";
-import { Cmd, CloseKind, Evt, EVT_ARITY, IoThreadConfig, ListenState } from "./thread-protocol";
+import { Cmd, CloseKind, Evt, EVT_ARITY, IoThreadConfig, ListenState, PORT_ABANDONED } from "./thread-protocol";
+import { freePortNow, othersListeningOn } from "./free-port";
 import {
   ThreadSocketLink,
   ThreadWebSocketOptions,
@@ -60,6 +61,14 @@ export interface ThreadedListenOptions {
   clientPath?: string;
   clientCors?: unknown;
   otherPaths: "404" | "501";
+  /** The `metrics: { path }` option: GET <path> answered here from the registry. */
+  metrics?: MetricsRoute;
+}
+
+/** A Prometheus registry served at `path` (only what this file reads of prom-client's). */
+export interface MetricsRoute {
+  path: string;
+  registry: { metrics(): Promise<string>; contentType: string };
 }
 
 /**
@@ -102,6 +111,22 @@ function requestFromThread(plain: { method: string; url: string; headers: Record
     connection: conn,
     socket: conn,
   };
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** Answers a metrics request (as serve-metrics.ts does on a uWS App). */
+function serveMetrics(ex: ThreadHttpExchange, route: MetricsRoute): void {
+  route.registry.metrics().then(
+    (text) => ex.respond(200, { "Content-Type": route.registry.contentType }, text),
+    (err: unknown) => {
+      debug("collecting metrics failed: %s", err);
+      ex.respond(500, {}, "");
+    },
+  );
 }
 
 /** An HTTP request held by a thread, answered with one command. */
@@ -227,9 +252,11 @@ class ThreadLink implements ThreadSocketLink {
     this.push3(Cmd.WRITE, wsId, frames, compress);
   }
   subscribe(wsId: number, topic: string): void {
+    this.backend.countSubscriber(topic, 1);
     this.push2(Cmd.SUBSCRIBE, wsId, topic);
   }
   unsubscribe(wsId: number, topic: string): void {
+    this.backend.countSubscriber(topic, -1);
     this.push2(Cmd.UNSUBSCRIBE, wsId, topic);
   }
   publishFrom(wsId: number, topic: string, data: string | Buffer, isBinary: boolean): void {
@@ -238,8 +265,9 @@ class ThreadLink implements ThreadSocketLink {
   end(wsId: number, code: number): void {
     this.push2(Cmd.END, wsId, code);
   }
-  forget(wsId: number): void {
+  forget(wsId: number, topics: ReadonlySet<string>): void {
     this.transports.delete(wsId);
+    for (const topic of topics) this.backend.countSubscriber(topic, -1);
   }
 }
 
@@ -260,22 +288,26 @@ export class ThreadedBackend {
   }
 
   /**
-   * Starts `threads` I/O threads listening on `port` (a port chosen before when 0) and waits,
-   * blocking, until each one is bound, as a uWS listen binds synchronously. Returns false
-   * when a thread could not bind (the others are shut down).
+   * Starts `threads` I/O threads listening on `port` and waits, blocking, until each one is
+   * bound, as a uWS listen binds synchronously. Port 0: the threads load first, then a port
+   * the OS has free is chosen and bound by all of them at once (free-port.ts says why not
+   * port 0 itself). Returns the bound port, or undefined when a thread could not bind it or
+   * another process listens on it too (SO_REUSEPORT would share it: free-port.ts); the
+   * threads are then shut down.
    */
-  listenSync(threads: number, port: number, options: ThreadedListenOptions): boolean {
+  listenSync(threads: number, port: number, options: ThreadedListenOptions): number | undefined {
     this.clientCors = options.clientCors;
+    this.metricsRoute = options.metrics;
     const opts = this.engine.opts;
-    const listenState = new SharedArrayBuffer(4 * threads);
-    const state = new Int32Array(listenState);
-    this.state = state;
+    const state = (this.state = new Int32Array(new SharedArrayBuffer(4 * threads)));
+    const portCell = (this.portCell = new Int32Array(new SharedArrayBuffer(4)));
     for (let i = 0; i < threads; i++) {
       const config: IoThreadConfig = {
         index: i,
         port,
+        portCell: portCell.buffer as SharedArrayBuffer,
         host: options.host,
-        listenState,
+        listenState: state.buffer as SharedArrayBuffer,
         path: opts.path,
         transports: [...opts.transports],
         maxHttpBufferSize: opts.maxHttpBufferSize,
@@ -284,23 +316,71 @@ export class ThreadedBackend {
         clientPath: options.clientPath,
         clientCors: plainCors(options.clientCors),
         clientOriginRemote: hasOriginFunction(options.clientCors),
+        metricsPath: options.metrics?.path,
         otherPaths: options.otherPaths,
       };
       this.links.push(new ThreadLink(this, i, config));
     }
     const deadline = Date.now() + START_TIMEOUT_MS;
-    let ok = true;
-    for (let i = 0; i < threads; i++) {
-      while (Atomics.load(state, i) === ListenState.PENDING) {
-        const left = deadline - Date.now();
-        if (left <= 0 || Atomics.wait(state, i, ListenState.PENDING, left) === "timed-out") break;
-      }
-      if (Atomics.load(state, i) !== ListenState.LISTENING) ok = false;
+    let bound: number | undefined = port;
+    if (port === 0) {
+      bound = this.waitAll(ListenState.PENDING, ListenState.READY, deadline) ? this.choosePort() : undefined;
     }
-    if (!ok) this.close();
-    debug("%d I/O threads on port %d: %s", threads, port, ok ? "listening" : "failed");
+    if (bound !== undefined && !this.waitAll(port === 0 ? ListenState.READY : ListenState.PENDING, ListenState.LISTENING, deadline)) {
+      bound = undefined;
+    }
+    if (bound !== undefined && othersListeningOn(bound) !== 0) {
+      debug("port %d: another process listens on it too, given up", bound);
+      bound = undefined;
+    }
+    if (bound === undefined) this.close();
+    debug("%d I/O threads on port %d: %s", threads, bound ?? port, bound !== undefined ? "listening" : "failed");
+    return bound;
+  }
+
+  /** Waits until every thread has left `from`; true when all of them reached `to`. */
+  private waitAll(from: number, to: number, deadline: number): boolean {
+    const state = this.state!;
+    let ok = true;
+    for (let i = 0; i < state.length; i++) {
+      while (Atomics.load(state, i) === from) {
+        const left = deadline - Date.now();
+        if (left <= 0 || Atomics.wait(state, i, from, left) === "timed-out") break;
+      }
+      if (Atomics.load(state, i) !== to) ok = false;
+    }
     return ok;
   }
+
+  /** Chooses a free port and hands it to the threads waiting in READY; undefined if none. */
+  private choosePort(): number | undefined {
+    let chosen: number;
+    try {
+      chosen = freePortNow();
+    } catch {
+      return undefined;
+    }
+    Atomics.store(this.portCell!, 0, chosen);
+    Atomics.notify(this.portCell!, 0);
+    return chosen;
+  }
+
+  /**
+   * WebSockets of every thread subscribed to `topic`: what a publish reaches (the metrics'
+   * deliveries, as uWS numSubscribers on one thread). Counted here from the subscribe and
+   * unsubscribe commands, so it is exact in command order without asking the threads.
+   */
+  subscriberCount(topic: string): number {
+    return this.subscribers.get(topic) ?? 0;
+  }
+
+  /** @internal One subscriber of `topic` more (1) or fewer (-1); topics at 0 are dropped. */
+  countSubscriber(topic: string, delta: 1 | -1): void {
+    const n = (this.subscribers.get(topic) ?? 0) + delta;
+    if (n > 0) this.subscribers.set(topic, n);
+    else this.subscribers.delete(topic);
+  }
+  private readonly subscribers = new Map<string, number>();
 
   /** Hands an encoded frame once to every live thread. */
   publish(topic: string, data: string | Buffer | ArrayBuffer | Uint8Array, isBinary: boolean): boolean {
@@ -353,6 +433,8 @@ export class ThreadedBackend {
   private nextSync = 1;
   /** One ListenState per thread, shared with them. */
   private state: Int32Array | undefined;
+  /** The port chosen for a port-0 listen (IoThreadConfig.portCell). */
+  private portCell: Int32Array | undefined;
 
   /** @internal Blocks until every thread has closed its listen socket (or exited), or `deadline`. */
   awaitReleased(deadline: number): void {
@@ -368,6 +450,8 @@ export class ThreadedBackend {
   }
   /** The bundle route's `cors` option as given (its origin function is run here). */
   clientCors: unknown = undefined;
+  /** The `metrics` option's route (the registry lives here; the threads forward its requests). */
+  private metricsRoute: MetricsRoute | undefined = undefined;
   private readonly syncs = new Map<number, () => void>();
 
   /** Stops every thread: each closes its listen socket and connections, then exits. */
@@ -375,6 +459,8 @@ export class ThreadedBackend {
     if (this.closed) return;
     this.closed = true;
     if (this.state && this.exited < this.links.length) releasing.add(this);
+    // Threads waiting for a port (READY) read no command: tell them through the cell.
+    if (this.portCell && Atomics.compareExchange(this.portCell, 0, 0, PORT_ABANDONED) === 0) Atomics.notify(this.portCell, 0);
     for (const link of this.links) link.pushNow(Cmd.SHUTDOWN);
   }
 
@@ -465,6 +551,8 @@ export class ThreadedBackend {
     this.onThreadRequest?.(link.index, req, "http");
     const ex = new ThreadHttpExchange(link, reqId, req, body);
     link.exchanges.set(reqId, ex);
+    const metrics = this.metricsRoute;
+    if (metrics !== undefined && req.method === "GET" && pathOf(req.url) === metrics.path) return serveMetrics(ex, metrics);
     const engine = this.engine;
     if (this.closed) return ex.respond(503, {}, "", true);
     if (engine.middlewares.length === 0) {

@@ -379,3 +379,19 @@ test("ioThreads is validated and refused where it cannot work", () => {
   const srv = http.createServer();
   assert.throws(() => new Server(srv, { ioThreads: 2 }), { code: "ERR_HYPERIO_INVALID_OPTION", message: /node:http/ });
 });
+
+test("the port check behind a threaded listen: our threads' listeners are ours, another process's are not", async () => {
+  const { othersListeningOn } = await import("../../src/engine/free-port");
+  const { spawn } = await import("node:child_process");
+  const h = start();
+  const child = spawn(process.execPath, ["-e", "const s=require('net').createServer().listen(0,()=>console.log(s.address().port))"], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    // Both I/O threads listen on h.port; nobody else does.
+    assert.equal(othersListeningOn(h.port), 0);
+    const [line] = await once<[Buffer]>(child.stdout!, "data");
+    assert.equal(othersListeningOn(Number(String(line).trim())), 1);
+  } finally {
+    child.kill();
+    await h.cleanup();
+  }
+});

@@ -4,7 +4,8 @@
 //
 // Invariants:
 // - topics are mirrored here (a Set), so `topicList()` answers synchronously; the thread's
-//   uWS socket gets the same subscribe/unsubscribe commands in the same order;
+//   uWS socket gets the same subscribe/unsubscribe commands in the same order, and the link
+//   counts each topic's subscribers from them (what a publish reaches, for metrics);
 // - `buffered` is the thread's last report (uWS backpressure plus sends it keeps back while
 //   the socket is over its budget) plus what was sent since while the socket was not empty:
 //   never less than what is really held, so the session's outgoing cap (socket.ts) closes
@@ -26,8 +27,8 @@ export interface ThreadSocketLink {
   /** Publishes to every thread's subscribers of `topic` except this socket. */
   publishFrom(wsId: number, topic: string, data: string | Buffer, isBinary: boolean): void;
   end(wsId: number, code: number): void;
-  /** The transport is done with its socket (closed either way). */
-  forget(wsId: number): void;
+  /** The transport is done with its socket (closed either way), which was subscribed to `topics`. */
+  forget(wsId: number, topics: ReadonlySet<string>): void;
 }
 
 export interface ThreadWebSocketOptions {
@@ -94,7 +95,7 @@ export class ThreadWebSocketTransport extends Transport {
   onRemoteClose(how: number | string): void {
     if (!this.open && this.readyState === "closed") return;
     this.open = false;
-    this.link.forget(this.wsId);
+    this.forget();
     if (this.readyState === "open") {
       if (how === CloseKind.OVERFLOW) {
         debug("closed by uWS over the backpressure limit");
@@ -177,7 +178,13 @@ export class ThreadWebSocketTransport extends Transport {
   refuse(): void {
     this.open = false;
     this.link.end(this.wsId, 0);
-    this.link.forget(this.wsId);
+    this.forget();
+  }
+
+  /** Hands the socket back to its link, once: its topics are no longer counted. */
+  private forget(): void {
+    this.link.forget(this.wsId, this.topics);
+    this.topics.clear();
   }
 
   protected doClose(fn: () => void): void {
@@ -185,7 +192,7 @@ export class ThreadWebSocketTransport extends Transport {
     this.open = false;
     fn();
     if (wasOpen) this.link.end(this.wsId, 1000);
-    this.link.forget(this.wsId);
+    this.forget();
     this.onClose();
   }
 }
