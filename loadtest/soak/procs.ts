@@ -39,7 +39,7 @@ export class ServerNode {
   ) {
     child.on("message", (m: unknown) => {
       const f = m as FromServer;
-      if (f.type === "log" && this.logs.length < 200) this.logs.push(f.text);
+      if (f.type === "log" && this.logs.length < 400) this.logs.push(f.text);
     });
   }
 

@@ -4,6 +4,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SoakApp, type TrafficOptions } from "./server-app";
+import { SLOW_ROOM } from "./wire";
 
 export interface ServerConfig {
   impl: "hyperio" | "upstream";
@@ -31,6 +32,8 @@ export type FromServer =
 
 const send = (m: FromServer) => process.send?.(m);
 
+/** The adapter's publishing client (cluster nodes). */
+let publisher: any;
 async function createIo(cfg: ServerConfig): Promise<{ io: any; port: number }> {
   const opts: Record<string, unknown> = { pingInterval: 25000, pingTimeout: 20000, serveClient: false, cleanupEmptyChildNamespaces: true };
   if (cfg.recovery) opts.connectionStateRecovery = { maxDisconnectionDuration: cfg.recoveryWindowMs, skipMiddlewares: true };
@@ -67,18 +70,63 @@ async function redisAdapter(a: NonNullable<ServerConfig["adapter"]>): Promise<un
     const sub = pub.duplicate();
     sub.on("error", () => undefined);
     await Promise.all([pub.connect(), sub.connect()]);
-    return createAdapter(pub, sub, { key: "soak" });
+    publisher = pub;
+    return slowBulkStaysLocal(createAdapter(pub, sub, { key: "soak" }));
   }
   const { createAdapter } = await import("@socket.io/redis-streams-adapter");
   const c = client(a.name);
   await c.connect();
-  return createAdapter(c, { streamName: "soak" });
+  publisher = c;
+  return slowBulkStaysLocal(createAdapter(c, { streamName: "soak" }));
+}
+
+/**
+ * The bulk for the readers that stop reading (server-app.ts, to SLOW_ROOM) is sent by every
+ * node to its own slow readers (they connect straight to their home node): it tests the
+ * per-session buffer cap, not the cluster. Through the streams adapter it would be appended
+ * to the stream (1 MB/s at the default 64 KiB x 5/s x 3 nodes), and every session restore
+ * reads back every entry after the client's offset (the adapter's restoreSession has no
+ * room filter on the Redis side): it is kept on its node, as `io.local` would.
+ */
+function slowBulkStaysLocal(factory: (nsp: any) => any): (nsp: any) => any {
+  return (nsp: any) => {
+    const adapter = factory(nsp);
+    const broadcast = adapter.broadcast.bind(adapter);
+    adapter.broadcast = (packet: any, opts: any) => {
+      if (opts.rooms?.size === 1 && opts.rooms.has(SLOW_ROOM)) opts.flags = { ...opts.flags, local: true };
+      return broadcast(packet, opts);
+    };
+    return adapter;
+  };
+}
+
+/**
+ * @socket.io/redis-adapter 8.3 calls `pubClient.publish()` without handling the promise: a
+ * PUBLISH in flight when redis-server dies rejects (ECONNRESET, "Socket closed
+ * unexpectedly") with no handler, which ends a Node >= 15 process. An operator on that
+ * adapter needs this handler; the soak installs it on cluster nodes (both servers alike),
+ * counts what it caught in the node's log, and lets any other rejection end the process.
+ */
+function survivePublishRejections(): void {
+  const redisDrop = (e: unknown) =>
+    e instanceof Error && (e.name === "SocketClosedUnexpectedlyError" || ["ECONNRESET", "ECONNREFUSED", "EPIPE"].includes((e as NodeJS.ErrnoException).code ?? ""));
+  let caught = 0;
+  process.on("unhandledRejection", (reason) => {
+    if (!redisDrop(reason)) throw reason;
+    if (caught++ === 0) send({ type: "log", text: `unhandled rejection from the adapter's Redis client (kept alive): ${(reason as Error).message}` });
+  });
+  let logged = 1;
+  setInterval(() => {
+    if (caught > logged) send({ type: "log", text: `unhandled rejections from the adapter's Redis client so far: ${(logged = caught)}` });
+  }, 10000).unref();
 }
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.SOAK_SERVER ?? "{}") as ServerConfig;
+  if (cfg.adapter) survivePublishRejections();
   const { io, port } = await createIo(cfg);
   const app = new SoakApp(io, cfg.traffic);
+  if (cfg.adapter) clusterDiagnostics(io, publisher);
   process.on("message", (raw: unknown) => {
     const c = raw as ToServer;
     switch (c.cmd) {
@@ -111,3 +159,52 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
+
+/**
+ * A cluster node's view of Redis every 10 s, in the node's log: session restores through
+ * the adapter (pending, done, failed, slowest, mean, packets replayed) and the round trip of
+ * a PING on the adapter's publishing client (and how long the current one has waited).
+ * A restore reads the stream after the client's offset on that same connection, so a
+ * reconnect storm shows up here first.
+ */
+function clusterDiagnostics(io: any, publisher: any): void {
+  const ad = io.of("/").adapter;
+  const restore = ad.restoreSession.bind(ad);
+  const st = { pending: 0, done: 0, failed: 0, maxMs: 0, sumMs: 0, replayed: 0 };
+  ad.restoreSession = async (pid: string, offset: string) => {
+    const t = Date.now();
+    st.pending++;
+    try {
+      const r = await restore(pid, offset);
+      st.done++;
+      st.replayed += r?.missedPackets?.length ?? 0;
+      return r;
+    } catch (e) {
+      st.failed++;
+      throw e;
+    } finally {
+      st.pending--;
+      const ms = Date.now() - t;
+      st.sumMs += ms;
+      if (ms > st.maxMs) st.maxMs = ms;
+    }
+  };
+  let pingSince = 0;
+  let pingMs = -1;
+  setInterval(() => {
+    if (pingSince !== 0) return;
+    pingSince = Date.now();
+    publisher.ping().then(
+      () => ((pingMs = Date.now() - pingSince), (pingSince = 0)),
+      () => ((pingMs = -1), (pingSince = 0)),
+    );
+  }, 1000).unref();
+  setInterval(() => {
+    const waiting = pingSince ? Date.now() - pingSince : 0;
+    const mean = Math.round(st.sumMs / Math.max(1, st.done + st.failed));
+    send({
+      type: "log",
+      text: `redis ${new Date().toISOString().slice(11, 19)}: restores pending ${st.pending}, done ${st.done}, failed ${st.failed}, max ${st.maxMs} ms, mean ${mean} ms, replayed ${st.replayed}; PING ${pingMs} ms${waiting ? `, one waiting ${waiting} ms` : ""}`,
+    });
+  }, 10000).unref();
+}
