@@ -102,6 +102,10 @@ interface WsData {
   heldBytes: number;
   /** The last BUFFERED figure sent up. */
   reported: number;
+  /** The largest frame written or held since the socket was last empty (the cap exempts it). */
+  largest: number;
+  /** In `overBudget`. */
+  over: boolean;
   unsubscribing: boolean;
   overBudgetAtClose: boolean;
   closed: boolean;
@@ -151,6 +155,8 @@ function acceptUpgrade(reqId: number, wsId: number, headers: Record<string, stri
       heldCompress: undefined,
       heldBytes: 0,
       reported: 0,
+      largest: 0,
+      over: false,
       unsubscribing: false,
       overBudgetAtClose: false,
       closed: false,
@@ -176,8 +182,43 @@ function reportBuffered(ws: uWS.WebSocket<WsData>, d: WsData): void {
   // Up: every growth (the session's outgoing cap reads it). Down: on empty, or halved.
   if (amount > d.reported || (amount === 0 && d.reported !== 0) || amount * 2 < d.reported) {
     d.reported = amount;
-    emit(Evt.BUFFERED, d.id, amount);
+    emit(Evt.BUFFERED, d.id, amount, d.largest);
   }
+}
+
+/**
+ * Sockets of this thread holding more than the cap: draining one message larger than it, or
+ * holding sends back. uWS would drop a publish reaching one and close it although its reader
+ * may be reading: publish() writes to these one by one instead (as the uWS adapter does on
+ * one thread, src/adapter/uws-adapter.ts).
+ */
+const overBudget = new Set<uWS.WebSocket<WsData>>();
+
+function setOverBudget(ws: uWS.WebSocket<WsData>, d: WsData, over: boolean): void {
+  if (d.over === over) return;
+  d.over = over;
+  if (over) overBudget.add(ws);
+  else overBudget.delete(ws);
+}
+
+/**
+ * The outgoing cap, enforced here where the figures are exact: the main thread learns them a
+ * crossing later, while its sends keep arriving (measured: a reader that stopped held 7 MB
+ * against a 1 MB cap before the main thread's check caught it). More than maxBufferedBytes
+ * held besides the largest message: the socket is cut off and its session closes with
+ * "buffer limit exceeded" (CloseKind.OVERFLOW). Returns whether it was.
+ */
+function overCap(ws: uWS.WebSocket<WsData>, d: WsData): boolean {
+  if (ws.getBufferedAmount() + d.heldBytes - d.largest <= cap) return false;
+  d.overBudgetAtClose = true;
+  d.held = d.heldCompress = undefined;
+  d.heldBytes = 0;
+  ws.close();
+  return true;
+}
+
+function frameBytes(f: string | Uint8Array): number {
+  return typeof f === "string" ? f.length : f.byteLength;
 }
 
 let corkFrames: Array<string | Uint8Array> = [];
@@ -197,12 +238,21 @@ function writeCorked(): void {
       return;
     }
     const f = frames[i];
-    if (ws.send(f, typeof f !== "string", compress ? compress[i] : false) === SEND_DROPPED) return;
+    if (ws.send(f, typeof f !== "string", compress ? compress[i] : false) === SEND_DROPPED) {
+      // Not reached short of a bug (nothing is sent over budget): the session says so.
+      d.overBudgetAtClose = true;
+      return;
+    }
   }
 }
 
 function write(ws: uWS.WebSocket<WsData>, frames: Array<string | Uint8Array>, compress: boolean[] | null): void {
   const d = ws.getUserData();
+  if (d.held === undefined && ws.getBufferedAmount() === 0) d.largest = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const n = frameBytes(frames[i]);
+    if (n > d.largest) d.largest = n;
+  }
   if (d.held !== undefined) {
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
@@ -217,7 +267,37 @@ function write(ws: uWS.WebSocket<WsData>, frames: Array<string | Uint8Array>, co
     ws.cork(writeCorked);
     corkWs = undefined;
   }
+  if (d.overBudgetAtClose || overCap(ws, d)) {
+    if (!d.closed) ws.close();
+    return;
+  }
+  setOverBudget(ws, d, d.held !== undefined || ws.getBufferedAmount() > cap);
   reportBuffered(ws, d);
+}
+
+/**
+ * A publish on this thread (from `from`, which it skips, when given): through uWS to every
+ * subscriber but those over budget, which get it as a write behind what they hold.
+ */
+function publish(topic: string, data: string | Uint8Array, isBinary: boolean, from: uWS.WebSocket<WsData> | undefined): void {
+  let skipped: Array<uWS.WebSocket<WsData>> | undefined;
+  if (overBudget.size !== 0) {
+    for (const ws of overBudget) {
+      if (ws === from || !ws.isSubscribed(topic)) continue;
+      const d = ws.getUserData();
+      d.unsubscribing = true;
+      ws.unsubscribe(topic);
+      d.unsubscribing = false;
+      (skipped ??= []).push(ws);
+    }
+  }
+  if (from) from.publish(topic, data, isBinary, false);
+  else app.publish(topic, data, isBinary, false);
+  if (skipped === undefined) return;
+  for (const ws of skipped) {
+    ws.subscribe(topic);
+    write(ws, [data], null);
+  }
 }
 
 function onDrain(ws: uWS.WebSocket<WsData>): void {
@@ -230,6 +310,7 @@ function onDrain(ws: uWS.WebSocket<WsData>): void {
     write(ws, held, compress);
     return;
   }
+  if (d.held === undefined && ws.getBufferedAmount() <= cap) setOverBudget(ws, d, false);
   reportBuffered(ws, d);
 }
 
@@ -266,11 +347,13 @@ const behavior: uWS.WebSocketBehavior<WsData> = {
   drain: onDrain,
   subscription: (ws, _topic, newCount, oldCount) => {
     const d = ws.getUserData();
-    if (newCount < oldCount && !d.unsubscribing && !d.closed) d.overBudgetAtClose = ws.getBufferedAmount() > cap;
+    // Only while uWS tears a socket down; true already when overCap() closed it.
+    if (newCount < oldCount && !d.unsubscribing && !d.closed) d.overBudgetAtClose ||= ws.getBufferedAmount() > cap;
   },
   close: (ws, code, message) => {
     const d = ws.getUserData();
     sockets.delete(d.id);
+    setOverBudget(ws, d, false);
     const wasClosed = d.closed;
     d.closed = true;
     if (wasClosed) return;
@@ -320,15 +403,12 @@ function run(batch: unknown[]): void {
         break;
       }
       case Cmd.PUBLISH:
-        app.publish(batch[a] as string, batch[a + 1] as string, batch[a + 2] as boolean, false);
+        publish(batch[a] as string, batch[a + 1] as string, batch[a + 2] as boolean, undefined);
         break;
-      case Cmd.PUBLISH_FROM: {
-        const ws = withSocket(batch[a] as number);
+      case Cmd.PUBLISH_FROM:
         // The sender left meanwhile: every subscriber gets it.
-        if (ws) ws.publish(batch[a + 1] as string, batch[a + 2] as string, batch[a + 3] as boolean, false);
-        else app.publish(batch[a + 1] as string, batch[a + 2] as string, batch[a + 3] as boolean, false);
+        publish(batch[a + 1] as string, batch[a + 2] as string, batch[a + 3] as boolean, withSocket(batch[a] as number));
         break;
-      }
       case Cmd.END:
         end(batch[a] as number, batch[a + 1] as number);
         break;

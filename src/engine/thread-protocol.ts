@@ -69,7 +69,10 @@ export const Evt = {
   OPEN: 4,
   /** wsId, data (string: text frame, Uint8Array: binary frame) */
   MESSAGE: 5,
-  /** wsId, bytes held unsent (uWS backpressure plus sends kept back; 0 = drained) */
+  /**
+   * wsId, bytes held unsent (uWS backpressure plus sends kept back; 0 = drained), the largest
+   * frame among them (which the outgoing cap does not count)
+   */
   BUFFERED: 6,
   /** wsId, how (CloseKind, or uWS's message when it cut the peer off) */
   CLOSE: 7,
@@ -85,7 +88,7 @@ export const EVT_ARITY: Record<number, number> = {
   [Evt.UPGRADE]: 2,
   [Evt.OPEN]: 1,
   [Evt.MESSAGE]: 2,
-  [Evt.BUFFERED]: 2,
+  [Evt.BUFFERED]: 3,
   [Evt.CLOSE]: 2,
   [Evt.SYNCED]: 1,
   [Evt.ORIGIN]: 2,
@@ -95,7 +98,7 @@ export const EVT_ARITY: Record<number, number> = {
 export const CloseKind = {
   /** The peer went away, or an accepted upgrade never opened. */
   GONE: 0,
-  /** uWS closed it over the backpressure limit after dropping a publish. */
+  /** Over the outgoing cap: the thread cut it off (or uWS did, after dropping a publish). */
   OVERFLOW: 1,
 } as const;
 

@@ -493,7 +493,7 @@ export class ThreadedBackend {
           this.onOpen(link, batch[a] as number);
           break;
         case Evt.BUFFERED:
-          link.transports.get(batch[a] as number)?.onRemoteBuffered(batch[a + 1] as number);
+          link.transports.get(batch[a] as number)?.onRemoteBuffered(batch[a + 1] as number, batch[a + 2] as number);
           break;
         case Evt.ORIGIN:
           this.checkOrigin(link, batch[a] as number, batch[a + 1] as string | undefined, this.clientCors);

@@ -9,7 +9,9 @@
 // - `buffered` is the thread's last report (uWS backpressure plus sends it keeps back while
 //   the socket is over its budget) plus what was sent since while the socket was not empty:
 //   never less than what is really held, so the session's outgoing cap (socket.ts) closes
-//   a reader that stopped reading, at most one report late;
+//   a reader that stopped reading, at most one report late; the thread enforces the same
+//   cap on its exact figures at once (workers/io-thread.ts, overCap) and reports the close
+//   as CloseKind.OVERFLOW, so what it holds stays bounded whatever the crossing's delay;
 // - `writable` is false from a report of held bytes until the report that the socket is empty.
 import createDebug from "debug";
 import { decodePacket, encodePacket, EngineParseError, Packet } from "../../parser/engine-io";
@@ -75,11 +77,13 @@ export class ThreadWebSocketTransport extends Transport {
     return typeof data === "string" ? decodePacket(data) : { type: "message", data: asBuffer(data) };
   }
 
-  /** The thread's figure for what the socket holds unsent (0: drained). */
-  onRemoteBuffered(amount: number): void {
+  /** The thread's figures for what the socket holds unsent (0: drained) and its largest frame. */
+  onRemoteBuffered(amount: number, largest: number): void {
     if (!this.open) return;
     this.buffered = amount;
     if (amount > 0) {
+      // The cap exempts one message of any size (socket.ts): the thread knows which.
+      if (largest > this.largestBuffered) this.largestBuffered = largest;
       this.backpressured = true;
       this.writable = false;
       return;
