@@ -15,7 +15,8 @@
 //     that node resumes: what lies between is counted by cause (why the client was cut off,
 //     and why it was not recovered), never as loss;
 //   - a skip whose messages were emitted inside a fault window the driver declared (a Redis
-//     restart), or a duplicate emitted inside one, is counted under that fault.
+//     restart), or a duplicate emitted inside one, is counted under that fault, as is the
+//     late arrival of a message a fault skip counted.
 import { Expectation } from "../client/membership";
 import { BROADCASTS, roomsOf, type Hello } from "./wire";
 
@@ -88,6 +89,8 @@ interface Stream {
   epoch: number;
   lastStampUs: number;
   skipped?: Set<number>;
+  /** Sequences skipped inside a declared fault (counted under it), with the fault's cause. */
+  faultSkipped?: Map<number, string>;
 }
 
 function key(s: Stream, streams: Map<string, Stream>): string {
@@ -161,6 +164,14 @@ export class ClientChecker {
       this.streams.set(key, s);
     }
     if (seq < s.next) {
+      // Counted lost under a fault when it was skipped, it arrives late: still that fault's.
+      const skippedIn = s.faultSkipped?.get(seq);
+      if (skippedIn !== undefined) {
+        s.faultSkipped!.delete(seq);
+        const k = `late (counted lost) during ${skippedIn}`;
+        this.tally.faults[k] = (this.tally.faults[k] ?? 0) + 1;
+        return;
+      }
       const what = s.skipped?.delete(seq) ? "out of order" : "duplicated";
       const fault = this.faultAt(stampUs, stampUs);
       if (fault) {
@@ -192,6 +203,8 @@ export class ClientChecker {
     if (fault) {
       const k = `lost during ${fault.cause}`;
       this.tally.faults[k] = (this.tally.faults[k] ?? 0) + n;
+      const fs = (s.faultSkipped ??= new Map());
+      for (let q = s.next; q < seq && fs.size < SKIPPED_KEPT; q++) if (kind !== "b" || this.expect.expects(q)) fs.set(q, fault.cause);
       return;
     }
     this.tally.lost += n;
