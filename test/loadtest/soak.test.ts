@@ -101,6 +101,20 @@ test("a gap inside a declared fault window is counted under it", () => {
   assert.deepEqual(c.tally.faults, { "lost during redis-server restart": 1 });
 });
 
+test("a message a fault skip counted, arriving late, stays that fault's (not a duplicate)", () => {
+  const faults = [{ cause: "redis-server restart", startUs: 100, endUs: 200 }];
+  const c = new ClientChecker(IDX, faults);
+  c.onConnect(false, "");
+  c.onHello({ node: 0, b: 0, d: 0, a: 0 });
+  c.onMessage("a", 0, 0, 50);
+  c.onMessage("a", 0, 1, 150);
+  c.onMessage("a", 0, 3, 300); // 2 skipped: the gap 150..300 spans the window
+  c.onMessage("a", 0, 2, 250); // then 2 arrives
+  assert.equal(c.tally.duplicated, 0);
+  assert.equal(c.tally.lost, 0);
+  assert.deepEqual(c.tally.faults, { "lost during redis-server restart": 1, "late (counted lost) during redis-server restart": 1 });
+});
+
 test("at the end, what never arrived is loss for a connected client", () => {
   const c = fresh();
   c.onMessage("d", 0, 0, 1);
