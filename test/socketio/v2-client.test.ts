@@ -232,7 +232,14 @@ parity(
     client.on("pong", () => pongs++);
     socket.on("still-there", (ack: (v: string) => void) => ack("yes"));
     await sleep(550);
-    const answer = await new Promise((resolve) => client.emit("still-there", resolve));
+    // Bounded: a session lost meanwhile never answers, and the comparison says so.
+    const answer = await new Promise((resolve) => {
+      const guard = setTimeout(() => resolve("no answer within 5 s"), 5000);
+      client.emit("still-there", (v: string) => {
+        clearTimeout(guard);
+        resolve(v);
+      });
+    });
     // A copy: the run's cleanup (client close, then io.close() 10 ms later) closes both ends
     // after this returns, in an order a loaded machine decides on either server.
     return { closes: [...closes], connected: client.connected && socket.connected, pongedSeveral: pongs >= 2, answer };
