@@ -480,10 +480,17 @@ function shutdown(code: number): void {
   // Runs the close handler of every WebSocket (their CLOSE events go up) and ends HTTP connections.
   (app as unknown as { close(): void }).close();
   flushOut();
-  setImmediate(() => {
-    if (code === 0) port.close();
-    else process.exit(code);
-  });
+  // Two loop turns: the closes above finish in the closing phase of a turn (uv_close), which
+  // comes after the check phase a first setImmediate may still run in. Then the handles are
+  // gone, which the main thread's exit hook waits for (RELEASED).
+  setImmediate(() =>
+    setImmediate(() => {
+      Atomics.store(state, config.index, ListenState.RELEASED);
+      Atomics.notify(state, config.index);
+      if (code === 0) port.close();
+      else process.exit(code);
+    }),
+  );
 }
 
 // A thread that fails must not take the process down with it: close its sockets, then exit

@@ -105,9 +105,10 @@ export const CloseKind = {
 /**
  * Listen status slots in the shared start-up array (one Int32 per thread). A port-0 listen
  * goes PENDING -> READY (loaded, waiting for the port) -> LISTENING or FAILED; an explicit
- * port skips READY. CLOSED once the thread let the port go.
+ * port skips READY. CLOSED once the thread let the port go, RELEASED once every uWS handle
+ * it had is closed (it exits next).
  */
-export const ListenState = { PENDING: 0, LISTENING: 1, FAILED: 2, CLOSED: 3, READY: 4 } as const;
+export const ListenState = { PENDING: 0, LISTENING: 1, FAILED: 2, CLOSED: 3, READY: 4, RELEASED: 5 } as const;
 
 /**
  * The port cell's value when the main thread gave up before choosing a port (close during

@@ -45,6 +45,25 @@ const RELEASE_TIMEOUT_MS = 5_000;
  */
 const releasing = new Set<ThreadedBackend>();
 
+/** Backends whose threads run. */
+const running = new Set<ThreadedBackend>();
+
+/** How long process exit waits for the threads to close their uWS handles. */
+const EXIT_TIMEOUT_MS = 2_000;
+
+/**
+ * process.exit() (or the end of the main script) with threads serving: node stops the
+ * workers then, and a worker stopped with uWS handles open aborts the whole process (seen by
+ * threads-measure with 10,000 open WebSockets). So each thread is told to shut down and
+ * waited for, blocking and bounded, until it has closed them (RELEASED); it can, as a worker
+ * runs its own loop while this one waits.
+ */
+function releaseOnExit(): void {
+  const deadline = Date.now() + EXIT_TIMEOUT_MS;
+  for (const b of running) b.shutdownBlocking(deadline);
+}
+let exitHooked = false;
+
 /** Waits (blocking, bounded) until every closed backend's threads have let their port go. */
 export function awaitReleasedPorts(): void {
   const deadline = Date.now() + RELEASE_TIMEOUT_MS;
@@ -334,6 +353,13 @@ export class ThreadedBackend {
       bound = undefined;
     }
     if (bound === undefined) this.close();
+    else {
+      running.add(this);
+      if (!exitHooked) {
+        exitHooked = true;
+        process.on("exit", releaseOnExit);
+      }
+    }
     debug("%d I/O threads on port %d: %s", threads, bound ?? port, bound !== undefined ? "listening" : "failed");
     return bound;
   }
@@ -435,6 +461,20 @@ export class ThreadedBackend {
   private state: Int32Array | undefined;
   /** The port chosen for a port-0 listen (IoThreadConfig.portCell). */
   private portCell: Int32Array | undefined;
+
+  /** @internal Shuts every thread down and blocks until each has closed its handles, or `deadline`. */
+  shutdownBlocking(deadline: number): void {
+    this.close();
+    const state = this.state!;
+    for (let i = 0; i < this.links.length; i++) {
+      if (!this.links[i].alive) continue;
+      for (let s = Atomics.load(state, i); s !== ListenState.RELEASED && s !== ListenState.FAILED; s = Atomics.load(state, i)) {
+        const left = deadline - Date.now();
+        if (left <= 0) return;
+        Atomics.wait(state, i, s, Math.min(left, 50));
+      }
+    }
+  }
 
   /** @internal Blocks until every thread has closed its listen socket (or exited), or `deadline`. */
   awaitReleased(deadline: number): void {
@@ -621,6 +661,7 @@ export class ThreadedBackend {
     link.transports.clear();
     if (++this.exited === this.links.length) {
       releasing.delete(this);
+      running.delete(this);
       this.onAllExited?.();
     }
   }

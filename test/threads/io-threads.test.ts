@@ -395,3 +395,15 @@ test("the port check behind a threaded listen: our threads' listeners are ours, 
     await h.cleanup();
   }
 });
+
+test("process.exit() with I/O threads holding open WebSockets exits cleanly (no abort)", { timeout: 60000 }, async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { join } = await import("node:path");
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "fixtures", "exit-with-connections.ts")], {
+    encoding: "utf8",
+    timeout: 50000,
+  });
+  assert.equal(run.signal, null, run.stderr);
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /Assertion failed/);
+});
