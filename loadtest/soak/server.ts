@@ -89,7 +89,8 @@ async function redisAdapter(a: NonNullable<ServerConfig["adapter"]>): Promise<un
  * room filter on the Redis side): it is kept on its node, as `io.local` would.
  */
 function slowBulkStaysLocal(factory: (nsp: any) => any): (nsp: any) => any {
-  return (nsp: any) => {
+  // A function, not an arrow: upstream socket.io calls the adapter factory with `new`.
+  return function (nsp: any) {
     const adapter = factory(nsp);
     const broadcast = adapter.broadcast.bind(adapter);
     adapter.broadcast = (packet: any, opts: any) => {
