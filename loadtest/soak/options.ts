@@ -51,7 +51,7 @@ export const HELP = `npm run soak -- [options]
   --cycles K             connect/disconnect cycles of N clients after the soak (default 10; 0: none)
   --cycles-wait on|off   with recovery on, read the baseline (after cycle 1) and the last cycle once the
                          recovery window has passed and the emits it keeps are dropped (default on; up to
-                         window + 65 s each); off: read at once, kept packets included
+                         window + 75 s each); off: read at once, kept packets included
   --hyperio-code build|tsx  hyperio from a tsc build of src/ (default) or src/ through tsx
   --out DIR              report directory (default loadtest/results)
   --quiet                no progress line`;
