@@ -544,7 +544,7 @@ export class ThreadedBackend {
         case Evt.CLOSE: {
           const wsId = batch[a] as number;
           link.pending.delete(wsId);
-          link.transports.get(wsId)?.onRemoteClose(batch[a + 1] as number | string);
+          this.deferClose(link, wsId, batch[a + 1] as number | string);
           break;
         }
         default:
@@ -553,6 +553,25 @@ export class ThreadedBackend {
       }
     }
   }
+
+  /** WebSocket closes of the batch being handled, run once its other events' continuations have. */
+  private closes: Array<[ThreadLink, number, number | string]> = [];
+
+  /**
+   * A close is handled after the promise continuations and nextTicks of the events before it.
+   * On one thread every uWS event is its own callback, and those run between any two; a batch
+   * is one callback, so a client's last message and its close would otherwise reach the app
+   * back to back, and code resuming after that message's handler would find the session gone.
+   */
+  private deferClose(link: ThreadLink, wsId: number, code: number | string): void {
+    if (this.closes.push([link, wsId, code]) === 1) setImmediate(this.runCloses);
+  }
+
+  private readonly runCloses = (): void => {
+    const closes = this.closes;
+    this.closes = [];
+    for (const [link, wsId, code] of closes) link.transports.get(wsId)?.onRemoteClose(code);
+  };
 
   /** Runs the bundle route's `cors` origin function for a thread (it cannot cross). */
   private checkOrigin(link: ThreadLink, reqId: number, origin: string | undefined, cors: unknown): void {
