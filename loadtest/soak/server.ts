@@ -110,7 +110,9 @@ function slowBulkStaysLocal(factory: (nsp: any) => any): (nsp: any) => any {
  */
 function survivePublishRejections(): void {
   const redisDrop = (e: unknown) =>
-    e instanceof Error && (e.name === "SocketClosedUnexpectedlyError" || ["ECONNRESET", "ECONNREFUSED", "EPIPE"].includes((e as NodeJS.ErrnoException).code ?? ""));
+    e instanceof Error &&
+    // node-redis' error classes keep name "Error": the class name tells them apart
+    (e.constructor.name === "SocketClosedUnexpectedlyError" || ["ECONNRESET", "ECONNREFUSED", "EPIPE"].includes((e as NodeJS.ErrnoException).code ?? ""));
   let caught = 0;
   process.on("unhandledRejection", (reason) => {
     if (!redisDrop(reason)) throw reason;
