@@ -35,6 +35,12 @@ export interface ServerOptions {
     maxDisconnectionDuration?: number;
     /** @default true */
     skipMiddlewares?: boolean;
+    /**
+     * hyperio only: most broadcasts kept per namespace for recovery; past it the oldest tenth
+     * is dropped (their clients get a fresh session). Upstream keeps everything of the window,
+     * which is the default here too: memory is window x broadcast rate. @default Infinity
+     */
+    maxStoredPackets?: number;
   };
   /** Delete child namespaces of `io.of(regex|fn)` once their last socket leaves. @default false */
   cleanupEmptyChildNamespaces: boolean;
@@ -72,7 +78,7 @@ export interface MetricsOptions {
 
 /** The options object as stored: recovery settings completed with their defaults. */
 export type ResolvedOptions = Omit<Partial<ServerOptions>, "connectionStateRecovery"> & {
-  connectionStateRecovery?: { maxDisconnectionDuration: number; skipMiddlewares: boolean };
+  connectionStateRecovery?: { maxDisconnectionDuration: number; skipMiddlewares: boolean; maxStoredPackets?: number };
 };
 
 export const SERVER_OPTION_NAMES = new Set([
@@ -129,6 +135,10 @@ export function validateOptions(opts: Partial<ServerOptions>): void {
       fail("connectionStateRecovery.maxDisconnectionDuration", "a positive number of ms", max);
     }
     if (skip !== undefined && typeof skip !== "boolean") fail("connectionStateRecovery.skipMiddlewares", "a boolean", skip);
+    const cap = (csr as Record<string, unknown>).maxStoredPackets;
+    if (cap !== undefined && !(typeof cap === "number" && cap >= 1 && (Number.isInteger(cap) || cap === Infinity))) {
+      fail("connectionStateRecovery.maxStoredPackets", "a positive integer or Infinity", cap);
+    }
   }
   if (opts.cleanupEmptyChildNamespaces !== undefined && typeof opts.cleanupEmptyChildNamespaces !== "boolean") {
     fail("cleanupEmptyChildNamespaces", "a boolean", opts.cleanupEmptyChildNamespaces);

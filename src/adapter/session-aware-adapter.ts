@@ -14,6 +14,12 @@ export function recoveryWindow(nsp: any): number {
   return (csr && csr.maxDisconnectionDuration) ?? DEFAULT_MAX_DISCONNECTION_DURATION;
 }
 
+/** Reads the cap on kept broadcasts (hyperio's `maxStoredPackets`; none by default, as upstream). */
+function storedPacketsCap(nsp: any): number {
+  const csr = nsp.server.opts.connectionStateRecovery;
+  return (csr && csr.maxStoredPackets) ?? Infinity;
+}
+
 type AdapterClass = new (...args: any[]) => Adapter;
 
 /** What withSessionRecovery adds to an adapter. */
@@ -34,7 +40,7 @@ export function withSessionRecovery<Base extends AdapterClass>(
   // Declared, not inferred: an inferred anonymous class type would expose the base's
   // private members in the .d.ts, which TypeScript refuses to emit.
   return class SessionRecoveringAdapter extends base {
-    readonly sessionStore: SessionStore = new SessionStore(recoveryWindow((this as any).nsp));
+    readonly sessionStore: SessionStore = new SessionStore(recoveryWindow((this as any).nsp), storedPacketsCap((this as any).nsp));
 
     override broadcast(packet: any, opts: BroadcastOptions): void {
       if (SessionStore.isRecordable(packet, opts)) packet.data.push(this.sessionStore.record(packet.data, opts));

@@ -19,12 +19,6 @@ interface StoredPacket {
 /** How often expired sessions and packets are dropped. */
 const SWEEP_INTERVAL_MS = 60_000;
 
-/**
- * Most broadcasts kept, whatever the window: at a high broadcast rate the time bound alone
- * would let memory grow with the rate. Past it the oldest tenth is dropped; a client whose
- * offset was dropped simply gets a fresh session (as after an expired one).
- */
-export const MAX_STORED_PACKETS = 100_000;
 
 /** Prefix making offsets from different processes distinct (a restarted server has none). */
 const PROCESS_TAG = randomBytes(4).toString("base64url");
@@ -44,7 +38,16 @@ export class SessionStore {
   /** The sweep; stopped by close() and armed again by the next write (a restarted server). */
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly maxDisconnectionDuration: number) {
+  /**
+   * @param maxStoredPackets most broadcasts kept, whatever the window (the option
+   *   `connectionStateRecovery.maxStoredPackets`): past it the oldest tenth is dropped, and a
+   *   client whose offset was dropped gets a fresh session, as after an expired one. Upstream
+   *   has no such cap, so none is the default: memory is then the window x the broadcast rate.
+   */
+  constructor(
+    private readonly maxDisconnectionDuration: number,
+    private readonly maxStoredPackets = Infinity,
+  ) {
     this.arm();
   }
 
@@ -64,7 +67,7 @@ export class SessionStore {
   /** Stores a broadcast and returns its offset (which the caller appends to the packet data). */
   record(data: unknown[], opts: BroadcastOptions): string {
     if (this.timer === undefined) this.arm();
-    if (this.packets.length >= MAX_STORED_PACKETS) this.dropOldest(Math.ceil(MAX_STORED_PACKETS / 10));
+    if (this.packets.length >= this.maxStoredPackets) this.dropOldest(Math.ceil(this.maxStoredPackets / 10));
     const seq = this.nextSeq++;
     const offset = PROCESS_TAG + seq.toString(36);
     this.packets.push({ offset, seq, opts, data, emittedAt: Date.now() });

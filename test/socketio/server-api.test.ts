@@ -84,6 +84,8 @@ test("chainable settings and option validation", () => {
     assert.throws(() => new Server({ parser: {} }), /parser/);
     assert.throws(() => new Server({ connectionStateRecovery: { maxDisconnectionDuration: -5 } }), /maxDisconnectionDuration/);
     assert.throws(() => new Server({ connectionStateRecovery: { skipMiddlewares: 1 as any } }), /skipMiddlewares/);
+    assert.throws(() => new Server({ connectionStateRecovery: { maxStoredPackets: 0 } }), /maxStoredPackets/);
+    assert.throws(() => new Server({ connectionStateRecovery: { maxStoredPackets: 1.5 } }), /maxStoredPackets/);
     assert.throws(() => new Server({ cleanupEmptyChildNamespaces: "no" as any }), /cleanupEmptyChildNamespaces/);
     assert.throws(() => io.attach((() => {}) as any), /request handler function/);
     assert.throws(() => io.of(/x/g), /stateful/);

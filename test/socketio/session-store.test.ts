@@ -2,7 +2,7 @@
 // per session, expiry, and the cap on stored packets.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_STORED_PACKETS, SessionStore } from "../../src/adapter/session-store";
+import { SessionStore } from "../../src/adapter/session-store";
 
 const opts = (rooms: string[], except: string[] = []) => ({ rooms: new Set(rooms), except: new Set(except) });
 
@@ -41,8 +41,9 @@ test("expired sessions are not restored", async () => {
   }
 });
 
-test("the number of stored packets is capped; dropped offsets cannot be restored", () => {
-  const store = new SessionStore(60_000);
+test("with maxStoredPackets the number of stored packets is capped; dropped offsets cannot be restored", () => {
+  const MAX_STORED_PACKETS = 1000;
+  const store = new SessionStore(60_000, MAX_STORED_PACKETS);
   try {
     const oldest = store.record(["0"], opts([]));
     for (let i = 1; i < MAX_STORED_PACKETS; i++) store.record([String(i)], opts([]));
@@ -53,6 +54,20 @@ test("the number of stored packets is capped; dropped offsets cannot be restored
     store.persist({ sid: "s", pid: "p", rooms: [], data: null });
     assert.deepEqual(store.restore("p", recent)?.missedPackets, [["after"]]);
     void after;
+  } finally {
+    store.close();
+  }
+});
+
+test("without maxStoredPackets (the default, as upstream) every broadcast of the window stays restorable", () => {
+  const store = new SessionStore(60_000);
+  try {
+    const first = store.record(["0"], opts([]));
+    for (let i = 1; i <= 150_000; i++) store.record([String(i)], opts([]));
+    store.persist({ sid: "s", pid: "p", rooms: [], data: null });
+    const missed = store.restore("p", first)?.missedPackets;
+    assert.equal(missed?.length, 150_000);
+    assert.deepEqual(missed?.at(-1), ["150000"]);
   } finally {
     store.close();
   }
