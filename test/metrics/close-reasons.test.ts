@@ -106,7 +106,8 @@ for (const backend of ["uws", "node"] as Backend[]) {
   test(`connection state recovery: hit within the window, miss after it (${backend})`, async () => {
     const h = await start(backend, { connectionStateRecovery: { maxDisconnectionDuration: 1000 } });
     try {
-      const client = h.client("/", { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20 });
+      // no jitter: the second return must come after the window (1500 ms vs 1000), not 0.5x earlier
+      const client = h.client("/", { reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 20, randomizationFactor: 0 });
       await connected(client);
       const m1 = once(client, "m");
       h.io.emit("m", 1); // gives the client an offset
