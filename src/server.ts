@@ -45,7 +45,7 @@ import { UwsHttpServer } from "./uws-http-server";
 import { EventLoopDelay } from "./engine/event-loop-delay";
 import { ServerCounters, snapshotServer, type ServerMetrics } from "./metrics/server-metrics";
 import { prometheusMetrics } from "./metrics/prometheus";
-import { serveMetricsOnApp, serveMetricsOnHttp } from "./metrics/serve-metrics";
+import { metricsAnswer, serveMetricsOnApp, serveMetricsOnHttp } from "./metrics/serve-metrics";
 import type { PromClient } from "./metrics/prom-client";
 import {
   StrictEventEmitter,
@@ -348,6 +348,7 @@ export class Server<
     const engine = new HyperioEngineClass(engineOpts);
     const server = new UwsHttpServer();
     this.httpServer = server;
+    const metrics = this.metricsOption(opts);
     let stopped: (() => void) | undefined;
     let gone = false;
     const bound = engine.listenThreads(
@@ -356,7 +357,7 @@ export class Server<
         clientPath: this._serveClient ? this._path : undefined,
         clientCors: clientCors(engineOpts.cors),
         otherPaths: "404",
-        metrics: this.metricsOption(opts),
+        metrics: metrics && { path: metrics.path, answer: () => metricsAnswer(metrics.registry) },
       },
       () => {
         gone = true;

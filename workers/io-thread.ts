@@ -13,7 +13,7 @@ import { Cmd, CMD_ARITY, CloseKind, Evt, IoThreadConfig, ListenState, PORT_ABAND
 import { loadUws } from "../src/engine/uws-loader";
 import { snapshotUwsRequest, EngineRequest } from "../src/engine/request";
 import { UwsExchange } from "../src/engine/uws-exchange";
-import { connectionHeader, endUws, notFoundUws, notImplementedUws } from "../src/engine/uws-connection";
+import { connectionHeader, endUws, notFoundUws, notImplementedUws, webSocketLimits } from "../src/engine/uws-connection";
 import { serveClientOnApp } from "../src/serve-client";
 import type { CorsOptions } from "../src/engine/cors";
 import { STATUS_CODES } from "node:http";
@@ -325,15 +325,9 @@ function end(wsId: number, code: number): void {
   else ws.end(code);
 }
 
-const deflate = config.perMessageDeflate;
 const behavior: uWS.WebSocketBehavior<WsData> = {
-  compression: deflate ? uws.SHARED_COMPRESSOR : uws.DISABLED,
-  maxPayloadLength: config.maxHttpBufferSize,
-  idleTimeout: 0,
-  sendPingsAutomatically: false,
   // As uws-backend.ts: a publish reaching a socket over budget is dropped and closes it.
-  maxBackpressure: config.maxBufferedBytes,
-  closeOnBackpressureLimit: 1,
+  ...webSocketLimits(uws, config),
   upgrade: onUpgrade,
   open: (ws) => {
     const d = ws.getUserData();

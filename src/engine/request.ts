@@ -270,6 +270,12 @@ export function snapshotUwsRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, 
   return new UwsRequest(method, req.getUrl(), req.getQuery() ?? "", raw, res, encrypted, lazy);
 }
 
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+}
+
 /**
  * For node:http the request *is* the IncomingMessage, with `_query` and `remoteAddress`
  * added (as upstream engine.io does), so what middlewares attach (`req.session`, `req.user`)

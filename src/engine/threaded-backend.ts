@@ -20,7 +20,7 @@ import type { EngineHost } from "./engine-host";
 import type { BodyResult, HttpExchange, ResponseHeaders } from "./http-exchange";
 import { runWithCollector } from "./middleware";
 import { EngineErrorCode, errorMessage } from "./errors";
-import { EngineRequest, parseQuery } from "./request";
+import { EngineRequest, parseQuery, pathOf } from "./request";
 import { protocolOf, v3SupportsBinary } from "./protocol";
 import { Cmd, CloseKind, Evt, EVT_ARITY, IoThreadConfig, ListenState, PORT_ABANDONED } from "./thread-protocol";
 import { freePortNow, othersListeningOn } from "./free-port";
@@ -84,10 +84,17 @@ export interface ThreadedListenOptions {
   metrics?: MetricsRoute;
 }
 
-/** A Prometheus registry served at `path` (only what this file reads of prom-client's). */
+/** What GET <metrics path> is answered with (src/metrics/serve-metrics.ts makes it). */
+export interface MetricsAnswer {
+  status: 200 | 500;
+  contentType?: string;
+  body: string;
+}
+
+/** The `metrics: { path }` option as the threads serve it: `answer` is asked per request. */
 export interface MetricsRoute {
   path: string;
-  registry: { metrics(): Promise<string>; contentType: string };
+  answer(): Promise<MetricsAnswer>;
 }
 
 /**
@@ -132,20 +139,9 @@ function requestFromThread(plain: { method: string; url: string; headers: Record
   };
 }
 
-function pathOf(url: string): string {
-  const q = url.indexOf("?");
-  return q === -1 ? url : url.slice(0, q);
-}
-
-/** Answers a metrics request (as serve-metrics.ts does on a uWS App). */
+/** Answers a metrics request from the route's registry (serve-metrics.ts). */
 function serveMetrics(ex: ThreadHttpExchange, route: MetricsRoute): void {
-  route.registry.metrics().then(
-    (text) => ex.respond(200, { "Content-Type": route.registry.contentType }, text),
-    (err: unknown) => {
-      debug("collecting metrics failed: %s", err);
-      ex.respond(500, {}, "");
-    },
-  );
+  void route.answer().then((a) => ex.respond(a.status, a.contentType !== undefined ? { "Content-Type": a.contentType } : {}, a.body));
 }
 
 /** An HTTP request held by a thread, answered with one command. */

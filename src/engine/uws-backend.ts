@@ -13,7 +13,7 @@ import { UwsWebSocketTransport } from "./transports/uws-websocket";
 import { UwsWebSocketTransportV3 } from "./transports/uws-websocket-v3";
 import { protocolOf, v3SupportsBinary } from "./protocol";
 import { loadUws } from "./uws-loader";
-import { connectionHeader, endUws, notImplementedUws } from "./uws-connection";
+import { connectionHeader, endUws, notImplementedUws, webSocketLimits } from "./uws-connection";
 import { inUwsScope, inUwsScopeWith, inWsHandler, UwsExchange } from "./uws-exchange";
 import { STATUS_CODES } from "node:http";
 
@@ -82,16 +82,11 @@ export function attachUws(
       compressThreshold: deflate ? deflate.threshold : false,
     } as const;
     const behavior: uWS.WebSocketBehavior<WsUserData> = {
-      compression: deflate ? uws.SHARED_COMPRESSOR : uws.DISABLED,
-      maxPayloadLength: opts.maxHttpBufferSize,
-      // Liveness is the engine heartbeat's job.
-      idleTimeout: 0,
-      sendPingsAutomatically: false,
-      // Per-subscriber budget, enforced by uWS on direct sends and on app.publish alike: a
-      // send or publish reaching a socket already holding more than maxBufferedBytes is
-      // DROPPED, and closeOnBackpressureLimit then shuts the socket's reading side, so uWS
-      // runs our close handler (code 1006, no message) in the same or the next loop
-      // iteration. The close is attributed in subscription/close below.
+      // Per-subscriber budget (webSocketLimits), enforced by uWS on direct sends and on
+      // app.publish alike: a send or publish reaching a socket already holding more than
+      // maxBufferedBytes is DROPPED, and closeOnBackpressureLimit then shuts the socket's
+      // reading side, so uWS runs our close handler (code 1006, no message) in the same or
+      // the next loop iteration. The close is attributed in subscription/close below.
       //
       // uWS accepts one send of any size to a socket under the budget, so a socket may hold
       // more while it drains one large message: the transport then keeps direct sends back
@@ -102,8 +97,7 @@ export function attachUws(
       // exceeded" when uWS reports the close, at the latest one loop iteration later; until
       // then it may still look open, and what was buffered but not yet written is lost with
       // the connection, as on any close. A session that stays open has lost nothing.
-      maxBackpressure: opts.maxBufferedBytes,
-      closeOnBackpressureLimit: 1,
+      ...webSocketLimits(uws, opts),
       upgrade: (res, req, context) => inWsHandler(() => onUpgrade(engine, res, req, context, encrypted)),
       open: (ws) =>
         inWsHandler(() => {

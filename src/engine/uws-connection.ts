@@ -107,3 +107,31 @@ export function notImplementedUws(res: uWS.HttpResponse, req: uWS.HttpRequest): 
   res.writeStatus("501 Not Implemented");
   endUws(res, body, connection, false);
 }
+
+/** The limits of hyperio's WebSockets, as options (uws-backend.ts and the I/O threads' alike). */
+export interface WebSocketLimits {
+  perMessageDeflate: { threshold: number } | false;
+  maxHttpBufferSize: number;
+  maxBufferedBytes: number;
+}
+
+/**
+ * The uWS behaviour settings every hyperio WebSocket gets, on the main thread's App and on an
+ * I/O thread's: compression as `perMessageDeflate` says, frames up to `maxHttpBufferSize`, no
+ * uWS idle timeout or pings (liveness is the engine heartbeat's job), and the per-socket
+ * budget `maxBufferedBytes` enforced by uWS, which closes a socket a send or publish finds
+ * over it (uws-backend.ts says what can be dropped then and why a reader that reads never is).
+ */
+export function webSocketLimits(
+  uws: { SHARED_COMPRESSOR: uWS.CompressOptions; DISABLED: uWS.CompressOptions },
+  o: WebSocketLimits,
+): Pick<uWS.WebSocketBehavior<unknown>, "compression" | "maxPayloadLength" | "idleTimeout" | "sendPingsAutomatically" | "maxBackpressure" | "closeOnBackpressureLimit"> {
+  return {
+    compression: o.perMessageDeflate ? uws.SHARED_COMPRESSOR : uws.DISABLED,
+    maxPayloadLength: o.maxHttpBufferSize,
+    idleTimeout: 0,
+    sendPingsAutomatically: false,
+    maxBackpressure: o.maxBufferedBytes,
+    closeOnBackpressureLimit: 1,
+  };
+}

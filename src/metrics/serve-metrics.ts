@@ -5,9 +5,22 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node
 import createDebug from "debug";
 import type * as uWS from "uWebSockets.js";
 import { endUws } from "../engine/uws-connection";
+import { pathOf } from "../engine/request";
+import type { MetricsAnswer } from "../engine/threaded-backend";
 import type { PromClient } from "./prom-client";
 
 const debug = createDebug("hyperio:metrics");
+
+/** The exposition text of `registry` as an HTTP answer: 200 with it, or an empty 500 (logged). */
+export function metricsAnswer(registry: PromClient.Registry): Promise<MetricsAnswer> {
+  return registry.metrics().then(
+    (text) => ({ status: 200, contentType: registry.contentType, body: text }),
+    (err: unknown) => {
+      debug("collecting metrics failed: %s", err);
+      return { status: 500, body: "" };
+    },
+  );
+}
 
 /** Serves `registry` at `path` on a uWS App (GET; other methods fall through to other routes). */
 export function serveMetricsOnApp(app: uWS.TemplatedApp, path: string, registry: PromClient.Registry): void {
@@ -18,24 +31,14 @@ export function serveMetricsOnApp(app: uWS.TemplatedApp, path: string, registry:
     res.onAborted(() => {
       aborted = true;
     });
-    registry.metrics().then(
-      (text) => {
-        if (aborted) return;
-        res.cork(() => {
-          res.writeStatus("200 OK");
-          res.writeHeader("Content-Type", registry.contentType);
-          endUws(res, text, connection, false);
-        });
-      },
-      (err: unknown) => {
-        debug("collecting metrics failed: %s", err);
-        if (aborted) return;
-        res.cork(() => {
-          res.writeStatus("500 Internal Server Error");
-          endUws(res, undefined, connection, false);
-        });
-      },
-    );
+    void metricsAnswer(registry).then((answer) => {
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus(answer.status === 200 ? "200 OK" : "500 Internal Server Error");
+        if (answer.contentType !== undefined) res.writeHeader("Content-Type", answer.contentType);
+        endUws(res, answer.body, connection, false);
+      });
+    });
   });
 }
 
@@ -47,25 +50,13 @@ export function serveMetricsOnHttp(httpServer: HttpServer, path: string, registr
   const others = httpServer.listeners("request").slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   httpServer.removeAllListeners("request");
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "GET" || pathOf(req.url) !== path) {
+    if (req.method !== "GET" || pathOf(req.url ?? "") !== path) {
       for (const listener of others) listener.call(httpServer, req, res);
       return;
     }
-    registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { "Content-Type": registry.contentType });
-        res.end(text);
-      },
-      (err: unknown) => {
-        debug("collecting metrics failed: %s", err);
-        res.writeHead(500).end();
-      },
-    );
+    void metricsAnswer(registry).then((answer) => {
+      res.writeHead(answer.status, answer.contentType !== undefined ? { "Content-Type": answer.contentType } : {});
+      res.end(answer.body);
+    });
   });
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return "";
-  const q = url.indexOf("?");
-  return q === -1 ? url : url.slice(0, q);
 }
