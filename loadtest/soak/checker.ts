@@ -18,6 +18,7 @@
 //     restart), or a duplicate emitted inside one, is counted under that fault, as is the
 //     late arrival of a message a fault skip counted.
 import { Expectation } from "../client/membership";
+import { nowUs } from "../lib/clock";
 import { BROADCASTS, roomsOf, type Hello } from "./wire";
 
 export type StreamKind = "b" | "d" | "a";
@@ -35,6 +36,12 @@ export interface Tally {
   faults: Record<string, number>;
   /** Lost messages by stream kind. */
   lostBy: Record<string, number>;
+  /**
+   * Duplicates (outside faults) by where they came: the connection (recovered or not), the
+   * copy's age against that connection (emitted before it: what a session restore reads
+   * back), and how soon after the connect it arrived.
+   */
+  dupBy: Record<string, number>;
   /** The first few losses, as evidence: what was skipped and on which connection. */
   samples: LossSample[];
 }
@@ -57,7 +64,7 @@ export interface LossSample {
 const SAMPLES_KEPT = 20;
 
 export function emptyTally(): Tally {
-  return { delivered: 0, lost: 0, duplicated: 0, outOfOrder: 0, misdelivered: 0, unrecovered: {}, faults: {}, lostBy: {}, samples: [] };
+  return { delivered: 0, lost: 0, duplicated: 0, outOfOrder: 0, misdelivered: 0, unrecovered: {}, faults: {}, lostBy: {}, dupBy: {}, samples: [] };
 }
 
 export function addTally(into: Tally, t: Tally): Tally {
@@ -68,6 +75,7 @@ export function addTally(into: Tally, t: Tally): Tally {
   into.misdelivered += t.misdelivered;
   for (const [k, v] of Object.entries(t.unrecovered)) into.unrecovered[k] = (into.unrecovered[k] ?? 0) + v;
   for (const [k, v] of Object.entries(t.faults)) into.faults[k] = (into.faults[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(t.dupBy ?? {})) into.dupBy[k] = (into.dupBy[k] ?? 0) + v;
   for (const [k, v] of Object.entries(t.lostBy)) into.lostBy[k] = (into.lostBy[k] ?? 0) + v;
   for (const x of t.samples) if (into.samples.length < SAMPLES_KEPT) into.samples.push(x);
   return into;
@@ -112,6 +120,8 @@ export class ClientChecker {
   private streams = new Map<string, Stream>();
   private epoch = 0;
   private recovered = false;
+  /** When the current connection was answered (client clock, µs; 0: not told). */
+  private connectedAtUs = 0;
   /** Why the current connection is not a recovered one ("" while recovered or first connect). */
   private cause = "";
   private readonly expect: Expectation;
@@ -124,7 +134,8 @@ export class ClientChecker {
   }
 
   /** A Socket.IO CONNECT answered. `cause`: why the previous connection ended and was not resumed. */
-  onConnect(recovered: boolean, cause: string): void {
+  onConnect(recovered: boolean, cause: string, atUs = 0): void {
+    this.connectedAtUs = atUs;
     this.epoch++;
     this.recovered = recovered;
     this.cause = recovered ? "" : cause;
@@ -180,7 +191,12 @@ export class ClientChecker {
         return;
       }
       if (what === "out of order") this.tally.outOfOrder++;
-      else this.tally.duplicated++;
+      else {
+        this.tally.duplicated++;
+        const at = this.connectedAtUs;
+        const k = at === 0 ? "?" : `${this.recovered ? "recovered" : "fresh"} connection, emitted ${stampUs < at ? "before" : "after"} its connect, arrived ${nowUs() - at < 5e6 ? "within 5 s" : "later"}`;
+        this.tally.dupBy[k] = (this.tally.dupBy[k] ?? 0) + 1;
+      }
       if (this.tally.samples.length < 3) {
         this.tally.samples.push({ what, idx: this.idx, stream: key, from: seq, to: s.next, epoch: this.epoch, recovered: this.recovered, acrossReconnect: s.epoch !== this.epoch, atUs: stampUs });
       }

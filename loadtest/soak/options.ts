@@ -48,6 +48,9 @@ export const HELP = `npm run soak -- [options]
   --storm-at F           reconnect storm at this fraction of the run (default 0.5; -1: none)
   --kick-every S         io.in(room).disconnectSockets() every S seconds (default 15)
   --broadcasts R         broadcasts per second (default 10)
+  --slow-bytes B         bulk message sent 5 times a second to the 1% of clients that stop reading
+                         (default 131072: the kernel's buffers (~4 MB on loopback) and a 4 MiB cap
+                         fill in ~13 s, well inside the 45 s ping deadline; 0: none)
   --cycles K             connect/disconnect cycles of N clients after the soak (default 10; 0: none)
   --cycles-wait on|off   with recovery on, read the baseline (after cycle 1) and the last cycle once the
                          recovery window has passed and the emits it keeps are dropped (default on; up to
@@ -78,7 +81,7 @@ export function parseOptions(argv: string[]): SoakOptions {
     ackEveryMs: 4000,
     emitEveryMs: 2000,
     volatilePerSec: 2,
-    slowBytes: 65536,
+    slowBytes: 131072,
     churnShare: 0.05,
     cycles: 10,
     cyclesWait: true,
@@ -119,6 +122,7 @@ export function parseOptions(argv: string[]): SoakOptions {
       case "--storm-at": o.stormAt = num(a, v); take(); break;
       case "--kick-every": o.kickEverySec = num(a, v); take(); break;
       case "--broadcasts": o.broadcastsPerSec = num(a, v); take(); break;
+      case "--slow-bytes": o.slowBytes = Math.floor(num(a, v)); take(); break;
       case "--cycles": o.cycles = Math.floor(num(a, v)); take(); break;
       case "--cycles-wait": o.cyclesWait = onOff(a, v); take(); break;
       case "--hyperio-code":

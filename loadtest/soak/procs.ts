@@ -67,8 +67,12 @@ export class ServerNode {
     return p;
   }
 
-  sample(): Promise<ServerSample> {
-    return this.ask<ServerSample>({ cmd: "sample" });
+  /** The node's sample, with how long the answer took (sampleMs): a loop that is behind answers late. */
+  async sample(): Promise<ServerSample> {
+    const t = performance.now();
+    const s = await this.ask<ServerSample>({ cmd: "sample" });
+    s.sampleMs = performance.now() - t;
+    return s;
   }
   stopTraffic(): Promise<Record<string, Record<string, number>>> {
     return this.ask({ cmd: "stop" });

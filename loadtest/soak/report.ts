@@ -35,6 +35,15 @@ const ms = (us: number) => (Number.isFinite(us) ? `${(us / 1000).toFixed(1)} ms`
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const pct = (f: number) => `${f >= 0 ? "+" : ""}${(f * 100).toFixed(1)}%`;
 
+const msOf = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : "–");
+
+/** Counts by cause summed over the nodes. */
+function sumOf(list: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const rec of list) for (const [k, v] of Object.entries(rec)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
 function causes(rec: Record<string, number>): string {
   const e = Object.entries(rec).filter(([, v]) => v > 0);
   return e.length ? e.map(([k, v]) => `${k}: ${v}`).join("; ") : "none";
@@ -61,6 +70,7 @@ export function markdown(o: SoakOptions, results: SoakResult[], command: string,
     row("duplicated", (r) => String(verdictOf(r).duplicated)),
     row("out of order", (r) => String(verdictOf(r).outOfOrder)),
     row("lost by stream (b broadcast, d per-socket, a with ack)", (r) => causes(r.tally.lostBy)),
+    row("duplicated by connection and age", (r) => causes(r.tally.dupBy ?? {})),
     row("misdelivered", (r) => String(r.tally.misdelivered)),
     row("missed while cut off, not recovered (by cause)", (r) => causes(r.tally.unrecovered)),
     row("lost or duplicated inside declared faults", (r) => causes(r.tally.faults)),
@@ -83,9 +93,19 @@ export function markdown(o: SoakOptions, results: SoakResult[], command: string,
     row("storm: p99 before / worst second after / back in", (r) => (r.storm ? `${ms(r.storm.p99UsBefore)} / ${ms(r.storm.p99UsDuring)} / ${r.storm.reconnectedInS ?? "–"} s` : "–")),
     row("RSS start → end (server)", (r) => `${mib(r.seconds[0]?.rssBytes ?? NaN)} → ${mib(r.seconds[r.seconds.length - 1]?.rssBytes ?? NaN)}`),
     row("trend past warm-up: RSS / heap / fds per min", (r) => `${r.memory.rssSlopeMBPerMin.toFixed(2)} MiB / ${r.memory.heapSlopeMBPerMin.toFixed(2)} MiB / ${r.memory.fdsSlopePerMin.toFixed(1)} (from ${r.memory.from} s)`),
+    row("event-loop delay p99 / max (since traffic on)", (r) => {
+      const p99 = Math.max(0, ...r.serverFinal.map((s) => s.eventLoopRunP99Ms ?? NaN));
+      const max = Math.max(0, ...r.serverFinal.map((s) => s.eventLoopRunMaxMs ?? NaN), ...r.seconds.map((s) => s.eventLoopMaxMs ?? 0));
+      return `${msOf(p99)} / ${msOf(max)}`;
+    }),
+    row("sample answered in: median / max second", (r) => {
+      const t = r.seconds.map((s) => s.sampleMs ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+      return t.length ? `${msOf(t[Math.floor(t.length / 2)])} / ${msOf(t[t.length - 1])}` : "–";
+    }),
     row("slow readers: largest buffer seen", (r) => fmtBytes(Math.max(0, ...r.seconds.map((s) => s.slowMaxBuffered)))),
-    row("slow readers closed by the server", (r) => causes(Object.fromEntries(r.serverFinal.flatMap((s) => Object.entries(s.slowCloses))))),
-    row("server closes (others)", (r) => causes(Object.fromEntries(r.serverFinal.flatMap((s) => Object.entries(s.closes))))),
+    row("slow readers closed by the server", (r) => causes(sumOf(r.serverFinal.map((s) => s.slowCloses)))),
+    row("slow readers' reconnects recovered (backlog replayed)", (r) => String(r.serverFinal.reduce((a, s) => a + (s.slowRecovered ?? 0), 0))),
+    row("server closes (others)", (r) => causes(sumOf(r.serverFinal.map((s) => s.closes)))),
     row("namespaces at end", (r) => String(r.serverFinal.map((s) => s.nsps).join(", "))),
     row("crashes", (r) => (r.crashed.length ? r.crashed.join("; ") : "none")),
   ];
@@ -129,6 +149,14 @@ export function writeReport(o: SoakOptions, results: SoakResult[], command: stri
   plot("rss", "server RSS", (s) => s.rssBytes / 2 ** 20, (v) => `${v.toFixed(0)} MiB`);
   plot("heap", "server V8 heap used", (s) => s.heapBytes / 2 ** 20, (v) => `${v.toFixed(0)} MiB`);
   plot("fds", "server open file descriptors", (s) => s.fds, (v) => v.toFixed(0));
+  // Event-loop delay: each server's p99 and largest per second (loop-lag.ts).
+  const loopSeries: Series[] = results.flatMap((r) => [
+    { name: `${r.impl} p99`, points: r.seconds.map((s): [number, number] => [s.t, s.eventLoopP99Ms]) },
+    { name: `${r.impl} max`, points: r.seconds.map((s): [number, number] => [s.t, s.eventLoopMaxMs ?? 0]) },
+  ]);
+  const loopFile = `${base}-eventloop.svg`;
+  writeFileSync(loopFile, timeSeriesChart("event-loop delay per second, p99 and max", loopSeries, (v) => `${v.toFixed(0)} ms`, results[0] ? markers(results[0]) : []));
+  files.push(loopFile);
   // Drops by cause: one line per (server, cause), cumulative.
   const dropSeries: Series[] = [];
   for (const r of results) {

@@ -29,7 +29,11 @@ export interface Second {
   rssBytes: number;
   heapBytes: number;
   fds: number;
+  /** Event-loop delay over the second (largest over the nodes), ms; see loop-lag.ts. */
   eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  /** The slowest node's answer to this second's sample, ms. */
+  sampleMs: number;
   slowMaxBuffered: number;
   nsps: number;
   /** Cumulative: client-seen disconnects by cause, and server-side closes by reason. */
@@ -232,6 +236,8 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
         heapBytes: sum((s) => s.heapUsed),
         fds: sum((s) => s.fds),
         eventLoopP99Ms: Math.max(0, ...samples.map((s) => s.eventLoopP99Ms)),
+        eventLoopMaxMs: Math.max(0, ...samples.map((s) => s.eventLoopMaxMs)),
+        sampleMs: Math.max(0, ...samples.map((s) => s.sampleMs ?? 0)),
         slowMaxBuffered: Math.max(0, ...samples.map((s) => s.slowMaxBuffered)),
         nsps: sum((s) => s.nsps),
         drops,

@@ -6,8 +6,8 @@
 // Typed structurally (`any` at the edges) so hyperio and upstream fit without either package
 // depending on the other, as loadtest/servers/sio-app.ts.
 import { readdirSync } from "node:fs";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { stampUs } from "../lib/clock";
+import { LoopLag } from "./loop-lag";
 import { BROADCASTS, CHURN_NSP, EV, KICK_ROOMS, SLOW_ROOM, isSlowReader, roomsOf, type Hello } from "./wire";
 
 export interface TrafficOptions {
@@ -50,6 +50,8 @@ export interface ServerSample {
   /** Largest outgoing buffer among the slow readers now (bytes), and how many are open. */
   slowMaxBuffered: number;
   slowOpen: number;
+  /** Slow readers whose reconnect was recovered (what they missed is replayed at once). */
+  slowRecovered: number;
   /**
    * CONNECTs that asked for recovery (pid and offset) and were not recovered: while another
    * socket of the same client was still connected here (the server had not seen the cut
@@ -68,8 +70,14 @@ export interface ServerSample {
   /** Socket disconnect reasons so far (slow readers apart). */
   closes: Record<string, number>;
   slowCloses: Record<string, number>;
+  /** Event-loop delay since the last sample (loop-lag.ts): p99 and largest, ms. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
+  /** The same since the traffic started. */
+  eventLoopRunP99Ms: number;
+  eventLoopRunMaxMs: number;
+  /** How long the driver waited for this sample, ms (IPC, the loop's backlog, the sample; set by the driver). */
+  sampleMs?: number;
   /** io.metrics() when the server has it (hyperio). */
   metrics?: Record<string, number>;
 }
@@ -92,17 +100,17 @@ export class SoakApp {
   private closes: Record<string, number> = {};
   private recovery = { hit: 0, missOldAlive: 0, missOther: 0 };
   private slowCloses: Record<string, number> = {};
+  private slowRecovered = 0;
   private timer: NodeJS.Timeout | undefined;
   private tickNo = 0;
   private bulk: string;
-  private loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private loopLag = new LoopLag().start();
 
   constructor(
     private readonly io: any,
     private readonly o: TrafficOptions,
   ) {
     this.bulk = "x".repeat(o.slowBytes);
-    this.loopDelay.enable();
     io.on("connection", (socket: any) => this.onConnection(socket));
     // Namespace churn: clients join and leave these; each is removed when its last socket leaves.
     io.of(CHURN_NSP).on("connection", (socket: any) => socket.join("c"));
@@ -134,6 +142,7 @@ export class SoakApp {
       else this.recovery.missOther++;
     }
     this.current.set(idx, socket.id);
+    if (socket.recovered && slow) this.slowRecovered++;
     if (socket.recovered) return; // rooms and data came back with the session
     socket.join(roomsOf(idx));
     const c = this.countersOf(idx);
@@ -165,6 +174,7 @@ export class SoakApp {
 
   start(): void {
     if (this.timer) return;
+    this.loopLag.resetTotal();
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -231,6 +241,9 @@ export class SoakApp {
   }
 
   sample(): ServerSample {
+    // First: what the loop went through before this request got its turn.
+    const lag = this.loopLag.read();
+    const run = this.loopLag.totals();
     const m = process.memoryUsage();
     const io = this.io;
     let connWebsocket = 0;
@@ -273,17 +286,19 @@ export class SoakApp {
       clientEmits: { ...this.clientEmits },
       slowMaxBuffered,
       slowOpen,
+      slowRecovered: this.slowRecovered,
       recoveryHit: this.recovery.hit,
       recoveryMissOldAlive: this.recovery.missOldAlive,
       recoveryMissOther: this.recovery.missOther,
       ...recoveryKept(nsp.adapter),
       closes: { ...this.closes },
       slowCloses: { ...this.slowCloses },
-      eventLoopP99Ms: this.loopDelay.percentile(99) / 1e6,
-      eventLoopMaxMs: this.loopDelay.max / 1e6,
+      eventLoopP99Ms: lag.p99Ms,
+      eventLoopMaxMs: lag.maxMs,
+      eventLoopRunP99Ms: run.p99Ms,
+      eventLoopRunMaxMs: run.maxMs,
       metrics,
     };
-    this.loopDelay.reset();
     return s;
   }
 }

@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   if (cfg.adapter) survivePublishRejections();
   const { io, port } = await createIo(cfg);
   const app = new SoakApp(io, cfg.traffic);
-  if (cfg.adapter) clusterDiagnostics(io, publisher);
+  if (cfg.adapter) clusterDiagnostics(io, publisher, cfg.adapter.name);
   process.on("message", (raw: unknown) => {
     const c = raw as ToServer;
     switch (c.cmd) {
@@ -170,28 +170,82 @@ main().catch((err) => {
  * A restore reads the stream after the client's offset on that same connection, so a
  * reconnect storm shows up here first.
  */
-function clusterDiagnostics(io: any, publisher: any): void {
+function clusterDiagnostics(io: any, publisher: any, name: string): void {
   const ad = io.of("/").adapter;
   const restore = ad.restoreSession.bind(ad);
-  const st = { pending: 0, done: 0, failed: 0, maxMs: 0, sumMs: 0, replayed: 0 };
+  const st = { pending: 0, done: 0, failed: 0, maxMs: 0, sumMs: 0, replayed: 0, liveMissed: 0, liveMissedInRestore: 0, liveAgain: 0 };
+  // Live broadcasts this node applied while a restore was in flight (the restored socket is
+  // in no room yet): one newer than what the restore read back, to the session's rooms, is
+  // missed for good.
+  const inFlight = new Set<Array<{ off: string; rooms: string[]; except: string[] }>>();
+  // Per restored session (by sid): the last offset its restore read back (what the client
+  // gets replayed, or the offset it asked from when nothing was missed), until 30 s later.
+  const restored = new Map<string, { upTo: string; at: number }>();
   ad.restoreSession = async (pid: string, offset: string) => {
     const t = Date.now();
     st.pending++;
+    const applied: Array<{ off: string; rooms: string[]; except: string[] }> = [];
+    inFlight.add(applied);
     try {
       const r = await restore(pid, offset);
       st.done++;
       st.replayed += r?.missedPackets?.length ?? 0;
+      if (r?.sid) {
+        const last = r.missedPackets?.[r.missedPackets.length - 1];
+        const upTo = Array.isArray(last) && typeof last[last.length - 1] === "string" ? last[last.length - 1] : offset;
+        restored.set(r.sid, { upTo, at: Date.now() });
+        const rooms: string[] = r.rooms ?? [];
+        for (const a of applied) {
+          if (offsetAfter(a.off, upTo) && a.rooms.some((x) => rooms.includes(x)) && !a.except.some((x) => rooms.includes(x))) st.liveMissedInRestore++;
+        }
+      }
       return r;
     } catch (e) {
       st.failed++;
       throw e;
     } finally {
+      inFlight.delete(applied);
       st.pending--;
       const ms = Date.now() - t;
       st.sumMs += ms;
       if (ms > st.maxMs) st.maxMs = ms;
     }
   };
+  // Which live broadcasts a restored session misses or gets again. The adapter's local
+  // delivery (socket.io-adapter's Adapter#broadcast) encodes the packet, then applies it to
+  // the sockets of its rooms found in nsp.sockets: a broadcast with an offset newer than what
+  // the restore read back that finds the restored socket in its rooms but not yet connected
+  // is missed for good (the socket joins its rooms before it is connected); one with an offset
+  // the restore already read back that reaches the connected socket arrives twice.
+  let packet: any;
+  const encode = ad._encode?.bind(ad);
+  if (encode) {
+    ad._encode = (p: any, o: any) => ((packet = p), encode(p, o));
+    const apply = ad.apply.bind(ad);
+    ad.apply = (opts: any, cb: any) => {
+      const off = packet?.data?.[packet.data.length - 1];
+      if (inFlight.size && opts?.rooms?.size && typeof off === "string" && /^\d+-\d+$/.test(off)) {
+        const rec = { off, rooms: [...opts.rooms] as string[], except: [...(opts.except ?? [])] as string[] };
+        for (const list of inFlight) if (list.length < 5000) list.push(rec);
+      }
+      if (restored.size && opts?.rooms?.size && typeof off === "string" && /^\d+-\d+$/.test(off)) {
+        const now = Date.now();
+        for (const [sid, r] of restored) {
+          if (now - r.at > 30000) {
+            restored.delete(sid);
+            continue;
+          }
+          const rooms: Set<string> | undefined = ad.sids.get(sid);
+          if (!rooms || ![...opts.rooms].some((x: string) => rooms.has(x)) || [...(opts.except ?? [])].some((x: string) => rooms.has(x))) continue;
+          const newer = offsetAfter(off, r.upTo);
+          if (newer && !ad.nsp.sockets.has(sid)) st.liveMissed++;
+          else if (!newer && ad.nsp.sockets.has(sid)) st.liveAgain++;
+        }
+      }
+      packet = undefined;
+      return apply(opts, cb);
+    };
+  }
   let pingSince = 0;
   let pingMs = -1;
   setInterval(() => {
@@ -207,7 +261,14 @@ function clusterDiagnostics(io: any, publisher: any): void {
     const mean = Math.round(st.sumMs / Math.max(1, st.done + st.failed));
     send({
       type: "log",
-      text: `redis ${new Date().toISOString().slice(11, 19)}: restores pending ${st.pending}, done ${st.done}, failed ${st.failed}, max ${st.maxMs} ms, mean ${mean} ms, replayed ${st.replayed}; PING ${pingMs} ms${waiting ? `, one waiting ${waiting} ms` : ""}`,
+      text: `redis ${name} ${new Date().toISOString().slice(11, 19)}: restores pending ${st.pending}, done ${st.done}, failed ${st.failed}, max ${st.maxMs} ms, mean ${mean} ms, replayed ${st.replayed}; live broadcasts to restored sessions: missed (newer than the restore read) while the restore was in flight ${st.liveMissedInRestore}, after it but before the socket connected ${st.liveMissed}, again (already replayed) ${st.liveAgain}; PING ${pingMs} ms${waiting ? `, one waiting ${waiting} ms` : ""}`,
     });
-  }, 10000).unref();
+  }, 5000).unref();
+}
+
+/** Redis stream ids ("ms-seq"): a strictly after b. */
+function offsetAfter(a: string, b: string): boolean {
+  const [am, as] = a.split("-").map(Number);
+  const [bm, bs] = b.split("-").map(Number);
+  return am > bm || (am === bm && as > bs);
 }

@@ -210,7 +210,7 @@ export class Session {
     this.connectedAtUs = nowUs();
     // Why what was missed is not coming back: the cut, and what the recovery attempt met.
     const why = !reconnect || recovered ? "" : !this.askedRecovery ? `${this.lastCause}; nothing to recover from (no pid or offset yet)` : this.lastCause.startsWith("server") ? this.lastCause : `${this.lastCause}; the server did not recover the session`;
-    this.check.onConnect(recovered, why);
+    this.check.onConnect(recovered, why, this.connectedAtUs);
     if (reconnect) {
       this.reconnects++;
       if (recovered) this.recoveredCount++;

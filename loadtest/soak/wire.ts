@@ -30,8 +30,10 @@ export function roomsOf(idx: number): string[] {
   const rooms = [`r${idx % 4}`];
   if (idx % 3 === 0) rooms.push(`r${(idx + 1) % 4}`);
   if (idx % 5 === 0) rooms.push("x");
-  rooms.push(kickRoom(idx));
+  // The readers that stop reading stay out of the kick rooms: a server-side disconnect would
+  // end them before the cap or the heartbeat does, which is what they are there to show.
   if (isSlowReader(idx)) rooms.push(SLOW_ROOM);
+  else rooms.push(kickRoom(idx));
   return rooms;
 }
 
