@@ -164,6 +164,7 @@ function representative(runs: CaseResult[]): CaseResult {
       n: runs.length,
       headline: runs.map(headline),
       cpuPerOpUs: runs.map((r) => r.serverCpu?.perOp.totalUs ?? NaN),
+      cutRetried: runs.reduce((a, r) => a + (r.connect?.cutRetried ?? 0), 0),
     },
   };
 }

@@ -40,6 +40,8 @@ export interface ConnectReport {
   ready: number;
   failed: number;
   firstError?: string;
+  /** WebSocket connects the server cut right after their 101 (a uWS bug), retried. */
+  cutRetried: number;
   /** Connect start to ready (open, connect reply and join ack), µs. */
   handshake: HistogramJSON;
 }

@@ -11,7 +11,7 @@ import { patternFor, roomsFor, ExpectationCache } from "./membership";
 import { isBinaryPayload, payloadBytes, payloadJson, type PayloadName } from "../protocol/payloads";
 import type { Conn, ConnHost } from "./conn";
 import { WsConn } from "./conn-ws";
-import { WsLiteConn } from "./conn-ws-lite";
+import { CUT_AFTER_UPGRADE, WsLiteConn } from "./conn-ws-lite";
 import { PollingConn } from "./conn-polling";
 import type { FromClient, ToClient } from "./fleet-protocol";
 
@@ -33,6 +33,10 @@ class Worker implements ConnHost {
   private ready = 0;
   private failed = 0;
   private firstError: string | undefined;
+  /** Connects cut right after their upgrade (CUT_AFTER_UPGRADE) and made again. */
+  private cutRetried = 0;
+  private retryBudget = 0;
+  private remake: ((c: Conn) => Conn) | undefined;
   private disconnects = 0;
   private windows = new Map<number, WindowTally>();
   private cur: WindowTally | undefined;
@@ -49,6 +53,9 @@ class Worker implements ConnHost {
     const agent = (this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, localAddress: c.localAddress || undefined }));
     const endpoint = { host: c.host, port: c.port, localAddress: c.localAddress || undefined };
     const total = c.transports.length;
+    // A few of these are the server's (a uWS bug), not the load's: up to 1% are retried.
+    this.retryBudget = Math.max(3, Math.ceil(total / 100));
+    this.remake = (old) => new WsLiteConn(old.index, old.rooms, old.expect, this, endpoint);
     let next = 0;
     let inFlight = 0;
     const progress = setInterval(() => send({ type: "progress", ready: this.ready, failed: this.failed }), 500);
@@ -79,11 +86,13 @@ class Worker implements ConnHost {
     });
     clearInterval(progress);
     this.launchNext = undefined;
+    this.remake = undefined;
     send({
       type: "connected",
       ready: this.ready,
       failed: this.failed,
       firstError: this.firstError,
+      cutRetried: this.cutRetried,
       handshake: this.handshake.toJSON(),
     });
   }
@@ -95,7 +104,14 @@ class Worker implements ConnHost {
     this.launchNext?.();
   }
 
-  onFail(_c: Conn, reason: string): void {
+  onFail(c: Conn, reason: string): void {
+    if (reason === CUT_AFTER_UPGRADE && this.remake && this.retryBudget > 0) {
+      this.retryBudget--;
+      this.cutRetried++;
+      const again = this.remake(c);
+      this.conns[this.conns.indexOf(c)] = again;
+      return;
+    }
     this.failed++;
     this.firstError ??= reason;
     this.launchNext?.();

@@ -44,6 +44,8 @@ export interface ConnectResult {
   ready: number;
   failed: number;
   firstError?: string;
+  /** WebSocket connects cut by the server right after their 101, and retried. */
+  cutRetried: number;
   handshake: Histogram;
   ms: number;
 }
@@ -181,6 +183,7 @@ export class Fleet {
       ready: rs.reduce((a, r) => a + r.ready, 0),
       failed: rs.reduce((a, r) => a + r.failed, 0),
       firstError: rs.find((r) => r.firstError)?.firstError,
+      cutRetried: rs.reduce((a, r) => a + (r.cutRetried ?? 0), 0),
       handshake,
       ms: Date.now() - started,
     };

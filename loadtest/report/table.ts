@@ -47,7 +47,10 @@ export function caseTable(rows: CaseResult[]): string {
       : "";
     // hyperio rows say when src/native ran on the TS twin (hyperio-twin by design; hyperio only if the addon failed to load).
     const twin = r.native && !r.native.native ? `src/native: TS twin (${r.native.reason})` : "";
-    const note = r.ok ? [twin, spread].filter(Boolean).join("; ") : `**FAILED**: ${r.error ?? "?"}`.replace(/\|/g, "/");
+    // Connects the server cut right after their upgrade (README: the uWS cork bug) were retried; say how many.
+    const cut = r.repeats?.cutRetried ?? r.connect?.cutRetried ?? 0;
+    const cutNote = cut > 0 ? `${cut} connect${cut === 1 ? "" : "s"} cut by the server after the 101 and retried` : "";
+    const note = r.ok ? [twin, spread, cutNote].filter(Boolean).join("; ") : `**FAILED**: ${r.error ?? "?"}`.replace(/\|/g, "/");
     if (idle) {
       const per = r.serverMem?.perConnBytes;
       lines.push(

@@ -184,6 +184,7 @@ export async function runCase(spec: CaseSpec, kind: ServerKind, o: RunOptions): 
     result.connect = {
       ready: conn.ready,
       failed: conn.failed,
+      cutRetried: conn.cutRetried,
       ms: conn.ms,
       perSecond: conn.ready / (conn.ms / 1000),
       handshake: summarize(conn.handshake),

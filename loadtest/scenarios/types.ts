@@ -47,10 +47,18 @@ export interface CaseResult {
   /** 1-minute load average when the case started: other work on a shared machine skews rates. */
   loadAvg1?: number;
   /** With --repeat: this is the median run by the headline figure; the spread of all runs. */
-  repeats?: { n: number; headline: number[]; cpuPerOpUs: number[] };
+  repeats?: { n: number; headline: number[]; cpuPerOpUs: number[]; cutRetried: number };
   /** Wall time of each phase (start, connect, measure, stopClients, stopServer), ms. */
   phasesMs?: Record<string, number>;
-  connect?: { ready: number; failed: number; ms: number; perSecond: number; handshake: LatencySummary };
+  connect?: {
+    ready: number;
+    failed: number;
+    /** WebSocket connects the server cut right after their 101 (a uWS bug), retried and not counted failed. */
+    cutRetried: number;
+    ms: number;
+    perSecond: number;
+    handshake: LatencySummary;
+  };
   /** The headline rate: deliveries/s, acks/s or connects/s. */
   rate?: { count: number; seconds: number; perSecond: number; unit: string };
   latency?: {

@@ -65,3 +65,36 @@ test("WsLite reports a refused upgrade", { timeout: 10000 }, async () => {
   assert.match(reason, /upgrade refused: HTTP\/1.1 400/);
   await new Promise<void>((r) => srv.close(() => r()));
 });
+
+test("a WebSocket the server closes right after its 101 fails as CUT_AFTER_UPGRADE (retried by the load client); later closes keep their reason", { timeout: 10000 }, async () => {
+  const { createServer } = await import("node:net");
+  const { createHash } = await import("node:crypto");
+  const { WsLiteConn, CUT_AFTER_UPGRADE } = await import("../../loadtest/client/conn-ws-lite");
+  const { ExpectationCache, patternFor } = await import("../../loadtest/client/membership");
+  // A peer that completes the handshake, then either closes at once or sends one frame first.
+  let sendFrameFirst = false;
+  const server = createServer((sock) => {
+    sock.once("data", (head) => {
+      const key = /sec-websocket-key: (\S+)/i.exec(head.toString())![1];
+      const accept = createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+      sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      if (sendFrameFirst) sock.write(Buffer.from([0x81, 0x01, 0x36])); // "6", an Engine.IO noop
+      sock.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as AddressInfo).port;
+  const failOnce = () =>
+    new Promise<string>((resolve) => {
+      const host = { onReady() {}, onFail: (_c: unknown, reason: string) => resolve(reason), onDelivery() {}, onAck() {}, onClose() {} };
+      const expect = new ExpectationCache(patternFor("none" as never)).get([]);
+      new WsLiteConn(0, [], expect, host, { host: "127.0.0.1", port });
+    });
+  try {
+    assert.equal(await failOnce(), CUT_AFTER_UPGRADE);
+    sendFrameFirst = true;
+    assert.equal(await failOnce(), "socket closed");
+  } finally {
+    server.close();
+  }
+});
