@@ -53,7 +53,7 @@ class Worker implements ConnHost {
     const agent = (this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, localAddress: c.localAddress || undefined }));
     const endpoint = { host: c.host, port: c.port, localAddress: c.localAddress || undefined };
     const total = c.transports.length;
-    // A few of these are the server's (a uWS bug), not the load's: up to 1% are retried.
+    // A few of these are the server's (a uWS bug), not the load's: up to 1% (at least 3) are retried.
     this.retryBudget = Math.max(3, Math.ceil(total / 100));
     this.remake = (old) => new WsLiteConn(old.index, old.rooms, old.expect, this, endpoint);
     let next = 0;
