@@ -15,6 +15,8 @@ import { snapshotUwsRequest, EngineRequest } from "../src/engine/request";
 import { UwsExchange } from "../src/engine/uws-exchange";
 import { connectionHeader, endUws, notFoundUws, notImplementedUws, webSocketLimits } from "../src/engine/uws-connection";
 import { serveClientOnApp } from "../src/serve-client";
+import { verifyRequest } from "../src/engine/verify";
+import type { ResolvedOptions } from "../src/engine/options";
 import type { CorsOptions } from "../src/engine/cors";
 import { STATUS_CODES } from "node:http";
 
@@ -115,8 +117,42 @@ const upgrades = new Map<number, PendingUpgrade>();
 const sockets = new Map<number, uWS.WebSocket<WsData>>();
 const cap = config.maxBufferedBytes;
 
+/** 1 while the main thread lets this thread upgrade new WebSocket-only sessions at once. */
+const staticUpgrade = new Int32Array(config.staticUpgrade);
+/** What verifyRequest reads of the options for a request without a sid. */
+const staticChecks = { transports: config.transports, allowRequest: undefined } as unknown as ResolvedOptions;
+const NO_SESSIONS = new Map();
+/** Ids of the sockets this thread upgrades itself: negative, spread by thread, never the main thread's. */
+let nextOwnWsId = 0;
+
+/**
+ * Whether the request is a new WebSocket-only session the engine is certain to accept: the
+ * checks of verifyRequest and prepareHandshake that depend on the request alone pass, and the
+ * main thread said nothing else can refuse it. Anything else goes to the main thread.
+ */
+function acceptsAtOnce(snap: EngineRequest): boolean {
+  if (Atomics.load(staticUpgrade, 0) !== 1) return false;
+  const q = snap._query;
+  if (q.sid !== undefined || q.transport !== "websocket") return false;
+  if (q.EIO !== "4" && !(q.EIO === "3" && config.allowEIO3)) return false;
+  let ok = false;
+  verifyRequest(staticChecks, NO_SESSIONS, snap, true, (error) => {
+    ok = error === undefined;
+  });
+  return ok;
+}
+
 function onUpgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
   const snap = snapshotUwsRequest(res, req, false);
+  if (acceptsAtOnce(snap)) {
+    // Inside uWS's upgrade handler the socket is corked by uWS itself: the synchronous
+    // upgrade, which the pinned uWS completes safely. The main thread verifies it when the
+    // event arrives (before OPEN, in the same stream) and only then starts the session.
+    const wsId = -(++nextOwnWsId * config.threads + config.index);
+    emit(Evt.UPGRADED, wsId, plainRequest(snap));
+    res.upgrade(newWsData(wsId), req.getHeader("sec-websocket-key"), req.getHeader("sec-websocket-protocol"), req.getHeader("sec-websocket-extensions"), context);
+    return;
+  }
   const pending: PendingUpgrade = {
     res,
     context,
@@ -149,20 +185,23 @@ function acceptUpgrade(reqId: number, wsId: number, headers: Record<string, stri
       if (Array.isArray(v)) for (const x of v) p.res.writeHeader(k, x);
       else p.res.writeHeader(k, v);
     }
-    const data: WsData = {
-      id: wsId,
-      held: undefined,
-      heldCompress: undefined,
-      heldBytes: 0,
-      reported: 0,
-      largest: 0,
-      over: false,
-      unsubscribing: false,
-      overBudgetAtClose: false,
-      closed: false,
-    };
-    p.res.upgrade(data, p.key, p.protocol, p.extensions, p.context);
+    p.res.upgrade(newWsData(wsId), p.key, p.protocol, p.extensions, p.context);
   });
+}
+
+function newWsData(id: number): WsData {
+  return {
+    id,
+    held: undefined,
+    heldCompress: undefined,
+    heldBytes: 0,
+    reported: 0,
+    largest: 0,
+    over: false,
+    unsubscribing: false,
+    overBudgetAtClose: false,
+    closed: false,
+  };
 }
 
 function refuseUpgrade(reqId: number, status: number, contentType: string, body: string | Uint8Array): void {

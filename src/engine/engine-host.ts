@@ -21,7 +21,7 @@ import type { Transport } from "./transport";
 /** The options a backend reads (socket sizing, compression, which transports to route). */
 export type EngineHostOptions = Pick<
   ResolvedOptions,
-  "path" | "transports" | "maxHttpBufferSize" | "maxBufferedBytes" | "perMessageDeflate"
+  "path" | "transports" | "maxHttpBufferSize" | "maxBufferedBytes" | "perMessageDeflate" | "allowEIO3"
 >;
 
 /** The engine's answer to an upgrade request (`verifyUpgrade`). */
@@ -40,6 +40,15 @@ export interface EngineHost {
   rejectMiddleware(ex: HttpExchange, error: unknown): void;
   /** A middleware failed on an upgrade: the engine reports it, the backend refuses the upgrade. */
   middlewareUpgradeError(req: EngineRequest, error: unknown): void;
+  /**
+   * True while a new WebSocket-only session's upgrade depends on nothing but the request
+   * itself (no allowRequest, engine middleware, headers/initial_headers listener, cookie or
+   * custom generateId, server not closed): a backend may then send the 101 before
+   * verifyUpgrade, which still runs, synchronously, when the socket opens.
+   */
+  upgradeIsStatic(): boolean;
+  /** Called when what upgradeIsStatic reads changed (a listener, a middleware); set by a backend. */
+  onUpgradeRulesChange: (() => void) | undefined;
   /** Checks an upgrade request before the 101 (possibly async). */
   verifyUpgrade(req: EngineRequest, cb: (verdict: UpgradeVerdict) => void): void;
   /** A WebSocket opened; false when refused and still open (the backend closes it). */

@@ -106,7 +106,26 @@ export class EngineServer extends EventEmitter {
   constructor(opts: ServerOptions = {}) {
     super();
     this.opts = resolveOptions(opts);
+    // Counted as they come and go ("newListener" fires before the listener is in place, so
+    // listenerCount would still say 0 there): upgradeIsStatic must be false from the moment
+    // someone listens, for the I/O threads that read it (threaded-backend.ts).
+    this.on("newListener", (event: string | symbol) => {
+      if (event !== "headers" && event !== "initial_headers") return;
+      this.headerListeners++;
+      this.onUpgradeRulesChange?.();
+    });
+    this.on("removeListener", (event: string | symbol) => {
+      if (event !== "headers" && event !== "initial_headers") return;
+      this.headerListeners--;
+      this.onUpgradeRulesChange?.();
+    });
   }
+
+  /** "headers" and "initial_headers" listeners (see the constructor). */
+  private headerListeners = 0;
+
+  /** @internal Told when something upgradeIsStatic reads changed (a listener, a middleware). */
+  onUpgradeRulesChange: (() => void) | undefined = undefined;
 
   /**
    * Adds a connect-style middleware run on every HTTP request and WebSocket upgrade of the
@@ -119,6 +138,7 @@ export class EngineServer extends EventEmitter {
   use(fn: Middleware): this {
     if (typeof fn !== "function") throw new InvalidOptionError("use", "expected a middleware function");
     this.middlewares.push(fn);
+    this.onUpgradeRulesChange?.();
     return this;
   }
 
@@ -455,6 +475,17 @@ export class EngineServer extends EventEmitter {
    * @internal Checks a WebSocket upgrade request. For a new session the id is generated
    * here, before the 101, so an upgrade that never opens leaves nothing behind.
    */
+  upgradeIsStatic(): boolean {
+    return (
+      this.middlewares.length === 0 &&
+      this.opts.allowRequest === undefined &&
+      !this.opts.cookie &&
+      this.opts.generateId === undefined &&
+      this.generateId === EngineServer.prototype.generateId &&
+      this.headerListeners === 0
+    );
+  }
+
   verifyUpgrade(req: EngineRequest, cb: (verdict: UpgradeVerdict) => void): void {
     const reject = (code: EngineErrorCode, context: Record<string, unknown>): void => {
       this.emitConnectionError(req, code, context);

@@ -80,6 +80,11 @@ export const Evt = {
   SYNCED: 8,
   /** reqId, request origin: the bundle route asks the `cors` option's origin function (it stays here) */
   ORIGIN: 9,
+  /**
+   * wsId (chosen by the thread, negative), request snapshot: a new WebSocket-only session the
+   * thread upgraded at once, as the main thread allowed (`staticUpgrade`); OPEN follows.
+   */
+  UPGRADED: 10,
 } as const;
 
 export const EVT_ARITY: Record<number, number> = {
@@ -92,6 +97,7 @@ export const EVT_ARITY: Record<number, number> = {
   [Evt.CLOSE]: 2,
   [Evt.SYNCED]: 1,
   [Evt.ORIGIN]: 2,
+  [Evt.UPGRADED]: 2,
 };
 
 /** How a WebSocket closed, as its thread saw it. */
@@ -119,6 +125,17 @@ export const PORT_ABANDONED = -1;
 /** What an I/O thread is started with (workerData). */
 export interface IoThreadConfig {
   index: number;
+  /** How many I/O threads there are (the ids a thread chooses are spread by it). */
+  threads: number;
+  /**
+   * Int32Array(1) over it, written by the main thread: 1 while a new WebSocket-only session
+   * may be upgraded by the thread in its upgrade handler, before the main thread's verdict
+   * (EngineHost.upgradeIsStatic). Upgraded there, synchronously, uWS needs no cork of ours:
+   * the pinned uWS's cork() after an async upgrade cuts a few sockets in 10,000 (README).
+   */
+  staticUpgrade: SharedArrayBuffer;
+  /** The engine's allowEIO3 (a v3 handshake the thread may complete). */
+  allowEIO3: boolean;
   /** The port to bind; 0: wait in READY for the one the main thread writes into `portCell`. */
   port: number;
   /**

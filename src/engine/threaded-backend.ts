@@ -198,6 +198,8 @@ class ThreadLink implements ThreadSocketLink {
   readonly transports = new Map<number, ThreadWebSocketTransport>();
   /** Accepted upgrades whose socket has not opened yet. */
   readonly pending = new Map<number, PendingSocket>();
+  /** Upgrades a thread completed at once whose verdict is not in yet, and whether OPEN came. */
+  readonly verdictDue = new Map<number, "waiting" | "opened">();
   private out: unknown[] = [];
   private armed = false;
   private readonly flush = (): void => {
@@ -315,10 +317,18 @@ export class ThreadedBackend {
     this.metricsRoute = options.metrics;
     const opts = this.engine.opts;
     const state = (this.state = new Int32Array(new SharedArrayBuffer(4 * threads)));
+    // Not static until the code after listen() has run: it may add a headers listener or a
+    // middleware, and the threads accept connections as soon as they listen.
+    Atomics.store(this.staticUpgrade, 0, 0);
+    this.engine.onUpgradeRulesChange = () => this.refreshStaticUpgrade();
+    setImmediate(() => this.refreshStaticUpgrade());
     const portCell = (this.portCell = new Int32Array(new SharedArrayBuffer(4)));
     for (let i = 0; i < threads; i++) {
       const config: IoThreadConfig = {
         index: i,
+        threads,
+        staticUpgrade: this.staticUpgrade.buffer as SharedArrayBuffer,
+        allowEIO3: opts.allowEIO3,
         port,
         portCell: portCell.buffer as SharedArrayBuffer,
         host: options.host,
@@ -494,6 +504,7 @@ export class ThreadedBackend {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.refreshStaticUpgrade();
     if (this.state && this.exited < this.links.length) releasing.add(this);
     // Threads waiting for a port (READY) read no command: tell them through the cell.
     if (this.portCell && Atomics.compareExchange(this.portCell, 0, 0, PORT_ABANDONED) === 0) Atomics.notify(this.portCell, 0);
@@ -503,7 +514,21 @@ export class ThreadedBackend {
   // ---- events from the threads ----
 
   /** @internal */
+  /**
+   * 1 while the engine needs no say in a new WebSocket-only session's upgrade: the threads
+   * then upgrade it in their upgrade handler (io-thread.ts acceptsAtOnce). Refreshed with every
+   * batch from a thread, so a listener or middleware added meanwhile takes effect within a
+   * loop turn; an upgrade that raced it is verified here all the same (onUpgraded).
+   */
+  private readonly staticUpgrade = new Int32Array(new SharedArrayBuffer(4));
+
+  private refreshStaticUpgrade(): void {
+    const v = !this.closed && this.engine.upgradeIsStatic() ? 1 : 0;
+    if (this.staticUpgrade[0] !== v) Atomics.store(this.staticUpgrade, 0, v);
+  }
+
   onBatch(link: ThreadLink, batch: unknown[]): void {
+    this.refreshStaticUpgrade();
     let i = 0;
     while (i < batch.length) {
       const op = batch[i] as number;
@@ -525,6 +550,9 @@ export class ThreadedBackend {
         case Evt.UPGRADE:
           this.onUpgrade(link, batch[a] as number, requestFromThread(batch[a + 1] as never));
           break;
+        case Evt.UPGRADED:
+          this.onUpgraded(link, batch[a] as number, requestFromThread(batch[a + 1] as never));
+          break;
         case Evt.OPEN:
           this.onOpen(link, batch[a] as number);
           break;
@@ -540,6 +568,7 @@ export class ThreadedBackend {
         case Evt.CLOSE: {
           const wsId = batch[a] as number;
           link.pending.delete(wsId);
+          link.verdictDue.delete(wsId);
           this.deferClose(link, wsId, batch[a + 1] as number | string);
           break;
         }
@@ -649,20 +678,54 @@ export class ThreadedBackend {
     });
   }
 
+  /**
+   * A WebSocket the thread upgraded at once (staticUpgrade): the engine's verdict, which
+   * comes synchronously while the upgrade is static, decides whether its OPEN (next in the
+   * stream) starts a session. Refused (a listener or middleware added meanwhile, say): the
+   * socket is closed, as no 400 can be sent after the 101.
+   */
+  private onUpgraded(link: ThreadLink, wsId: number, req: EngineRequest): void {
+    this.onThreadRequest?.(link.index, req, "upgrade");
+    // Synchronous while the upgrade is static; a custom generateId set since the last
+    // refresh may make it asynchronous: OPEN then waits for it (link.verdictDue).
+    let sync = true;
+    let decided = false;
+    this.engine.verifyUpgrade(req, (verdict) => {
+      if (decided) return;
+      decided = true;
+      const state = link.verdictDue.get(wsId);
+      link.verdictDue.delete(wsId);
+      if (!verdict.ok) return link.end(wsId, 1011);
+      if (state === "opened") this.startSession(link, wsId, req, verdict.id);
+      // Closed while the verdict was due (CLOSE dropped the entry): nothing to start.
+      else if (sync || state === "waiting") link.pending.set(wsId, { req, id: verdict.id });
+    });
+    if (!decided) link.verdictDue.set(wsId, "waiting");
+    sync = false;
+  }
+
   private onOpen(link: ThreadLink, wsId: number): void {
+    if (link.verdictDue.has(wsId)) {
+      link.verdictDue.set(wsId, "opened");
+      return;
+    }
     const p = link.pending.get(wsId);
     link.pending.delete(wsId);
     if (!p) {
       link.end(wsId, 1000);
       return;
     }
+    this.startSession(link, wsId, p.req, p.id);
+  }
+
+  private startSession(link: ThreadLink, wsId: number, req: EngineRequest, id: string | undefined): void {
     const transport =
-      protocolOf(p.req) === 4
+      protocolOf(req) === 4
         ? new ThreadWebSocketTransport(link, wsId, this.wsOpts)
-        : new ThreadWebSocketTransportV3(link, wsId, this.wsOpts, v3SupportsBinary(p.req));
+        : new ThreadWebSocketTransportV3(link, wsId, this.wsOpts, v3SupportsBinary(req));
     link.transports.set(wsId, transport);
     transport.attach();
-    if (!this.engine.onWebSocketOpen(p.req, transport, p.id)) transport.refuse();
+    if (!this.engine.onWebSocketOpen(req, transport, id)) transport.refuse();
   }
 
   /** @internal A thread exited: whatever it held is gone. */
@@ -672,6 +735,7 @@ export class ThreadedBackend {
     for (const ex of [...link.exchanges.values()]) ex.abort();
     link.exchanges.clear();
     link.pending.clear();
+    link.verdictDue.clear();
     for (const t of [...link.transports.values()]) t.onRemoteClose(CloseKind.GONE);
     link.transports.clear();
     if (++this.exited === this.links.length) {

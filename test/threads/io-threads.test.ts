@@ -411,3 +411,82 @@ test("process.exit() with I/O threads holding open WebSockets exits cleanly (no 
   assert.equal(run.status, 0, run.stderr);
   assert.doesNotMatch(run.stderr, /Assertion failed/);
 });
+
+/** A raw WebSocket upgrade: the response head, and whether a frame (the open packet) followed. */
+async function rawUpgrade(port: number, connection = "Upgrade"): Promise<{ head: string; framed: boolean }> {
+  const { connect } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1", () =>
+      s.write(
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
+          `Connection: ${connection}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    );
+    let buf = "";
+    const done = (framed: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      const end = buf.indexOf("\r\n\r\n");
+      resolve({ head: end < 0 ? buf : buf.slice(0, end), framed });
+    };
+    const timer = setTimeout(() => done(false), 3000);
+    s.on("data", (d) => {
+      buf += d.toString("latin1");
+      const end = buf.indexOf("\r\n\r\n");
+      if (end >= 0 && buf.length > end + 4) done(true);
+    });
+    s.on("close", () => done(false));
+  });
+}
+
+test("a new WebSocket-only session is upgraded by its thread at once: not cut by the pinned uWS's cork bug", async () => {
+  // "Connection: close" makes the bug of uNetworking/uWebSockets#1928 certain for an upgrade
+  // completed asynchronously inside res.cork() (the path of an upgrade the main thread has to
+  // decide): the 101 went out, then the socket was shut. The thread's synchronous upgrade has
+  // no such cork; every one of these must get its open packet.
+  const h = start();
+  try {
+    await sleep(50); // the first loop turn after listen: the threads may decide alone from then on
+    for (let i = 0; i < 10; i++) {
+      const r = await rawUpgrade(h.port, "close");
+      assert.match(r.head, /^HTTP\/1\.1 101/);
+      assert.ok(r.framed, `upgrade ${i}: cut after its 101`);
+    }
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test("headers listeners and middlewares keep the main thread's say in every upgrade: added right after listen, or later", async () => {
+  const h = start();
+  try {
+    // Right after listen, before the loop turns: the threads may already accept connections.
+    h.io.engine.on("headers", (headers: Record<string, string>) => {
+      headers["X-Early"] = "1";
+    });
+    assert.match((await rawUpgrade(h.port)).head, /x-early: 1/i);
+    await sleep(50);
+    assert.match((await rawUpgrade(h.port)).head, /x-early: 1/i);
+    const h2 = start();
+    try {
+      await sleep(50);
+      assert.doesNotMatch((await rawUpgrade(h2.port)).head, /x-late/i);
+      // Later, on an idle server: the very next upgrade carries it.
+      h2.io.engine.on("initial_headers", (headers: Record<string, string>) => {
+        headers["X-Late"] = "1";
+      });
+      assert.match((await rawUpgrade(h2.port)).head, /x-late: 1/i);
+      let ran = 0;
+      h2.io.engine.use((_req: unknown, _res: unknown, next: () => void) => {
+        ran++;
+        next();
+      });
+      await rawUpgrade(h2.port);
+      assert.equal(ran, 1);
+    } finally {
+      await h2.cleanup();
+    }
+  } finally {
+    await h.cleanup();
+  }
+});
