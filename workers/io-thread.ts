@@ -1,6 +1,8 @@
 // One I/O thread of `ioThreads`: a uWS App on the shared port (SO_REUSEPORT) that owns the
 // connections it accepts. It runs no engine and no user code: HTTP requests and upgrade
-// requests go to the main thread as one event each and come back as one command; WebSocket
+// requests go to the main thread as one event each and come back as one command (except a
+// new WebSocket-only session while the main thread allows it: upgraded here at once,
+// acceptsAtOnce); WebSocket
 // frames go up as events; writes, subscriptions, publishes and closes come down as commands
 // (thread-protocol.ts). Everything it reads from uWS is copied before it leaves the handler.
 //

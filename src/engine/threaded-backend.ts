@@ -6,7 +6,10 @@
 //   with its body, and goes back as one response command to the thread holding the
 //   connection: a session's requests may use any thread's connections (keep-alive reuse).
 // - An upgrade is verified here and completed by the thread that received it, which then owns
-//   the WebSocket: a polling session may upgrade through another thread than its polls.
+//   the WebSocket: a polling session may upgrade through another thread than its polls. A new
+//   WebSocket-only session the engine has nothing to decide about (upgradeIsStatic) is
+//   completed by the thread at once, in uWS's upgrade handler, and verified here when its
+//   event arrives (onUpgraded): the pinned uWS's cork() cuts some async upgrades (README).
 // - A publish is handed once to each live thread (the frame is copied once per thread by
 //   postMessage); each thread publishes it to its own subscribers in C++.
 // - Per thread one ordered command stream, flushed once per loop turn (setImmediate), so a
