@@ -471,10 +471,7 @@ export class EngineServer extends EventEmitter {
     this.emit("connection_error", err);
   }
 
-  /**
-   * @internal Checks a WebSocket upgrade request. For a new session the id is generated
-   * here, before the 101, so an upgrade that never opens leaves nothing behind.
-   */
+  /** See EngineHost.upgradeIsStatic. */
   upgradeIsStatic(): boolean {
     return (
       this.middlewares.length === 0 &&
@@ -486,6 +483,10 @@ export class EngineServer extends EventEmitter {
     );
   }
 
+  /**
+   * @internal Checks a WebSocket upgrade request. For a new session the id is generated
+   * here, before the 101, so an upgrade that never opens leaves nothing behind.
+   */
   verifyUpgrade(req: EngineRequest, cb: (verdict: UpgradeVerdict) => void): void {
     const reject = (code: EngineErrorCode, context: Record<string, unknown>): void => {
       this.emitConnectionError(req, code, context);

@@ -516,7 +516,6 @@ export class ThreadedBackend {
 
   // ---- events from the threads ----
 
-  /** @internal */
   /**
    * 1 while the engine needs no say in a new WebSocket-only session's upgrade: the threads
    * then upgrade it in their upgrade handler (io-thread.ts acceptsAtOnce). Refreshed with every
@@ -530,6 +529,7 @@ export class ThreadedBackend {
     if (this.staticUpgrade[0] !== v) Atomics.store(this.staticUpgrade, 0, v);
   }
 
+  /** @internal */
   onBatch(link: ThreadLink, batch: unknown[]): void {
     this.refreshStaticUpgrade();
     let i = 0;
