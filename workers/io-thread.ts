@@ -3,7 +3,8 @@
 // requests go to the main thread as one event each and come back as one command (except a
 // new WebSocket-only session while the main thread allows it: upgraded here at once,
 // acceptsAtOnce); WebSocket frames go up as events; writes, subscriptions, publishes and
-// closes come down as commands (thread-protocol.ts). Everything it reads from uWS is copied before it leaves the handler.
+// closes come down as commands (thread-protocol.ts). Everything it reads from uWS is
+// copied before it leaves the handler.
 //
 // Lifecycle invariant: the thread never exits with its listen socket or a connection open
 // (uWS aborts the process then). SHUTDOWN, a fatal error and the DIE test hook all go through
