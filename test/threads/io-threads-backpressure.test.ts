@@ -13,8 +13,11 @@ import { until } from "../adapter/cluster";
 const MB = 1024 * 1024;
 const CAP = 1 * MB;
 const MSG = 256 * 1024;
-// ~1 s of sending at most: the reader never reads, so the cap must end it well before.
-const MAX_SENDS = 400;
+// The reader never reads, so the cap must end the sending long before this many messages
+// (1 GB): on a loaded machine the thread's close can come a second or more after the cap is
+// crossed, which 400 sends (~1 s) did not always cover. What the server held meanwhile is
+// checked against the cap below, send by send.
+const MAX_SENDS = 4000;
 
 interface Started {
   io: Server;
