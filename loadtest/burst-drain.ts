@@ -112,30 +112,11 @@ function runClient(): void {
       };
       for (let i = 0; i < Math.min(200, count); i++) open();
     } else if (m.cmd === "pause" || m.cmd === "resume") {
-      // socket.pause() alone only stops 'data' events: node keeps reading from the kernel
-      // into the stream's buffer up to its high-water mark (16 KiB), which holds a whole
-      // burst, so the "paused" client read every message while the server wrote them and
-      // competed with it for the 2 cores. Stopping the handle's reads leaves the messages in
-      // the kernel's receive buffers until "resume".
+      // Really stopped (WsLite.stopReading): with socket.pause() alone the "paused" clients
+      // read every message while the server wrote them and competed with it for the 2 cores.
       for (const c of conns) {
-        const socket = (c.ws as unknown as { socket: import("node:net").Socket }).socket;
-        if (m.cmd === "pause") {
-          socket.pause();
-          const handle = (socket as unknown as { _handle?: { reading: boolean; readStop(): number } })._handle;
-          if (handle?.reading) {
-            handle.reading = false;
-            handle.readStop();
-          }
-        } else {
-          // The stream still counts a read as under way, so resume() alone would not call
-          // _read again: restart the handle's reads as net's tryReadStart does.
-          const handle = (socket as unknown as { _handle?: { reading: boolean; readStart(): number } })._handle;
-          if (handle && !handle.reading) {
-            handle.reading = true;
-            handle.readStart();
-          }
-          socket.resume();
-        }
+        if (m.cmd === "pause") c.ws.stopReading();
+        else c.ws.resumeReading();
       }
       process.send!({ cmd: m.cmd });
     } else if (m.cmd === "expect") {

@@ -18,6 +18,7 @@ import { UwsExchange } from "../src/engine/uws-exchange";
 import { connectionHeader, endUws, notFoundUws, notImplementedUws, webSocketLimits } from "../src/engine/uws-connection";
 import { serveClientOnApp } from "../src/serve-client";
 import { verifyRequest } from "../src/engine/verify";
+import { protocolOf } from "../src/engine/protocol";
 import type { ResolvedOptions } from "../src/engine/options";
 import type { CorsOptions } from "../src/engine/cors";
 import { STATUS_CODES } from "node:http";
@@ -136,7 +137,8 @@ function acceptsAtOnce(snap: EngineRequest): boolean {
   if (Atomics.load(staticUpgrade, 0) !== 1) return false;
   const q = snap._query;
   if (q.sid !== undefined || q.transport !== "websocket") return false;
-  if (q.EIO !== "4" && !(q.EIO === "3" && config.allowEIO3)) return false;
+  // prepareHandshake's refusal, by the same reading of EIO.
+  if (protocolOf(snap) === 3 && !config.allowEIO3) return false;
   let ok = false;
   verifyRequest(staticChecks, NO_SESSIONS, snap, true, (error) => {
     ok = error === undefined;

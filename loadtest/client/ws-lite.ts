@@ -56,6 +56,34 @@ export class WsLite {
     return this.open && !this.closed;
   }
 
+  /**
+   * Stops reading for real, as a client that stopped reading does. socket.pause() alone only
+   * stops 'data' events: node goes on reading from the kernel into the stream's buffer up to
+   * its high-water mark (16 KiB, a whole burst of small messages). Stopping the handle's reads
+   * leaves every further byte in the kernel's buffers, which fill and push back on the server.
+   */
+  stopReading(): void {
+    this.socket.pause();
+    const handle = (this.socket as unknown as { _handle?: { reading: boolean; readStop(): number } })._handle;
+    if (handle?.reading) {
+      handle.reading = false;
+      handle.readStop();
+    }
+  }
+
+  /**
+   * Reads again after stopReading(). The stream still counts a read as under way, so resume()
+   * alone would not call _read again: the handle's reads restart as net's tryReadStart does.
+   */
+  resumeReading(): void {
+    const handle = (this.socket as unknown as { _handle?: { reading: boolean; readStart(): number } })._handle;
+    if (handle && !handle.reading) {
+      handle.reading = true;
+      handle.readStart();
+    }
+    this.socket.resume();
+  }
+
   private onData(chunk: Buffer): void {
     let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     if (!this.open) {

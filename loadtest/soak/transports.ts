@@ -2,7 +2,6 @@
 // keep-alive agent. Each hands Engine.IO packets (text) to its session and reports its end
 // once; neither reconnects (the session does).
 import http from "node:http";
-import type { Socket } from "node:net";
 import { WsLite } from "../client/ws-lite";
 import { SOCKET_PATH } from "../protocol/control";
 
@@ -48,24 +47,8 @@ export function openWebSocket(ep: Endpoint, h: TransportHandlers): SoakTransport
       closed = true;
       ws.reset();
     },
-    stopReading: () => stopSocketReads((ws as unknown as { socket: Socket }).socket),
+    stopReading: () => ws.stopReading(),
   };
-}
-
-/**
- * Stops reading for real. socket.pause() alone only stops 'data' events: node goes on
- * reading from the kernel into the stream's buffer up to its high-water mark, and a read
- * under way stays under way. Stopping the handle's reads (as net does when a push is
- * refused) leaves every further byte in the kernel's buffers, which then fill and push back
- * on the server, as a client that stopped reading does (loadtest/burst-drain.ts, "pause").
- */
-export function stopSocketReads(socket: Socket): void {
-  socket.pause();
-  const handle = (socket as unknown as { _handle?: { reading: boolean; readStop(): number } })._handle;
-  if (handle?.reading) {
-    handle.reading = false;
-    handle.readStop();
-  }
 }
 
 const RECORD_SEPARATOR = "\x1e";
