@@ -10,6 +10,8 @@ import createDebug from "debug";
 import type { AdapterLike, Room, SocketId } from "./adapter/types";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
 import { invalidOption, reservedEvent } from "./errors";
+import { Adapter } from "./adapter/in-memory-adapter";
+import { RestoreCatchUp } from "./restore-catch-up";
 import type { Client } from "./client";
 import type { Server } from "./server";
 import { Socket } from "./socket";
@@ -95,6 +97,8 @@ export class Namespace<
   public readonly _outgoingListenerSockets = new Set<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   /** @internal ack id counter, shared by all sockets of the namespace (see Adapter.broadcastWithAck). */
   public _ids = 0;
+  /** Closes the restore races of a socket.io-adapter cluster adapter (restore-catch-up.ts). */
+  private _catchUp: RestoreCatchUp | undefined;
   /** @internal */
   public _fns: Array<Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = [];
 
@@ -117,6 +121,7 @@ export class Namespace<
     }
     const ctor = this.server._adapterFor();
     this.adapter = instantiate(ctor, this);
+    this._catchUp = this.catchUpFor(this.adapter);
     Promise.resolve()
       .then(() => this.adapter.init())
       .catch((err) => debug("adapter init failed for %s: %s", this.name, err));
@@ -149,6 +154,22 @@ export class Namespace<
 
   private operator(): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return new BroadcastOperator(this.adapter);
+  }
+
+  /**
+   * hyperio's own adapters restore from memory, in the same tick as the socket's creation, so
+   * only a foreign adapter (socket.io-adapter's, with its own history) can race a restore.
+   */
+  private catchUpFor(adapter: AdapterLike): RestoreCatchUp | undefined {
+    const csr = this.server.opts.connectionStateRecovery;
+    if (!csr || adapter instanceof Adapter) return undefined;
+    return RestoreCatchUp.attach(
+      adapter,
+      (id) => this.sockets.has(id),
+      (socket) => this._preConnectSockets.get(socket.id) === socket,
+      csr.maxDisconnectionDuration,
+      csr.maxStoredPackets ?? Infinity,
+    );
   }
 
   /**
@@ -188,15 +209,20 @@ export class Namespace<
     pid: string,
     offset: string,
   ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    const watch = this._catchUp?.watch();
     try {
       const session = await this.adapter.restoreSession(pid, offset);
-      if (session) {
+      if (session && (!watch || this._catchUp!.complete(watch, session, offset))) {
         this.server._counters.recoveryHits++;
         debug("recovered session of %s", session.sid);
-        return new Socket(this, client, auth, session);
+        const socket = new Socket(this, client, auth, session);
+        this._catchUp?.track(socket);
+        return socket;
       }
     } catch (err) {
       debug("restoreSession failed: %s", err);
+    } finally {
+      if (watch) this._catchUp!.end(watch);
     }
     this.server._counters.recoveryMisses++;
     return new Socket(this, client, auth);
@@ -263,6 +289,7 @@ export class Namespace<
 
   private doConnect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this._preConnectSockets.delete(socket.id);
+    this._catchUp?.untrack(socket.id);
     this.sockets.set(socket.id, socket);
     socket._onconnect();
     socket.client._nspConnected(socket);
@@ -273,7 +300,7 @@ export class Namespace<
   /** @internal */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this._outgoingListenerSockets.delete(socket);
-    if (!this.sockets.delete(socket.id)) this._preConnectSockets.delete(socket.id);
+    if (!this.sockets.delete(socket.id) && this._preConnectSockets.delete(socket.id)) this._catchUp?.untrack(socket.id);
   }
 
   /**

@@ -38,7 +38,9 @@ export interface ServerOptions {
     /**
      * hyperio only: most broadcasts kept per namespace for recovery; past it the oldest tenth
      * is dropped (their clients get a fresh session). Upstream keeps everything of the window,
-     * which is the default here too: memory is window x broadcast rate. @default Infinity
+     * which is the default here too: memory is window x broadcast rate. Also bounds what a
+     * cluster adapter's restore keeps of the broadcasts applied while it is in flight
+     * (restore-catch-up.ts); past it that recovery is refused. @default Infinity
      */
     maxStoredPackets?: number;
   };
