@@ -209,20 +209,22 @@ export class Namespace<
     pid: string,
     offset: string,
   ): Promise<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
-    const watch = this._catchUp?.watch();
+    // Held here: an adapter replaced meanwhile comes with a catch-up of its own.
+    const catchUp = this._catchUp;
+    const watch = catchUp?.watch();
     try {
       const session = await this.adapter.restoreSession(pid, offset);
-      if (session && (!watch || this._catchUp!.complete(watch, session, offset))) {
+      if (session && (!watch || catchUp!.complete(watch, session, offset))) {
         this.server._counters.recoveryHits++;
         debug("recovered session of %s", session.sid);
         const socket = new Socket(this, client, auth, session);
-        this._catchUp?.track(socket);
+        catchUp?.track(socket);
         return socket;
       }
     } catch (err) {
       debug("restoreSession failed: %s", err);
     } finally {
-      if (watch) this._catchUp!.end(watch);
+      if (watch) catchUp!.end(watch);
     }
     this.server._counters.recoveryMisses++;
     return new Socket(this, client, auth);
