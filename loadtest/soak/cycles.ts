@@ -13,6 +13,8 @@
 // final reading are then taken once the window has passed and the store's sweep has dropped
 // those packets (both servers sweep every 60 s): the runner waits for that, says so, and
 // the readings right after each cycle are reported as well.
+import { join } from "node:path";
+import type { MemoryBreakdown } from "./memory";
 import type { ClientSpec, FromWorker } from "./messages";
 import { WorkerProc, type ServerNode } from "./procs";
 import { CLIENTS_PER_WORKER } from "./run";
@@ -32,8 +34,13 @@ export interface CycleResult {
   connected: number;
   connectMs: number;
   rssBytes: number;
+  /** V8 heap used (live objects after the GC). */
   heapBytes: number;
   fds: number;
+  /** The full reading (memory.ts): heapTotal, external, ArrayBuffers, V8 spaces, RSS by kind. */
+  memory?: MemoryBreakdown;
+  /** RSS read straight after the gc(), before V8's background threads unmapped what it freed. */
+  rssAtOnceBytes?: number;
   /** While all N were connected. */
   peakRssBytes: number;
   peakHeapBytes: number;
@@ -48,12 +55,26 @@ export const RECOVERY_SWEEP_MS = 60000;
 /** After the store empties, before reading: see afterWindow. */
 const RELEASE_SETTLE_MS = 10000;
 
+/**
+ * gc() returns before V8 has given back the pages it emptied: its background threads unmap
+ * them over the next tens of ms, and RSS read at once still counts them. Measured (node 20,
+ * 2M small objects dropped, then gc()): RSS 226.9 MiB at once, 181.9 MiB 11 ms later, 89.0
+ * MiB from 50 ms on; with --single-threaded-gc 82 MiB at once. The cycles' readings used to
+ * come straight after the gc() and counted whatever that GC freed (the more the heap had
+ * grown, the more): an upstream reading of 128.7 MiB whose smaps, read a few ms later,
+ * summed to 101.6 MiB. So a reading waits this long after the last gc().
+ */
+const UNMAP_AFTER_GC_MS = 1000;
+
 interface Reading {
   rss: number;
   heap: number;
   fds: number;
   keptPackets: number;
   keptSessions: number;
+  memory: MemoryBreakdown;
+  /** RSS read straight after the gc() (what the readings were before UNMAP_AFTER_GC_MS). */
+  rssAtOnce?: number;
 }
 
 async function settled(node: ServerNode): Promise<Reading> {
@@ -66,12 +87,23 @@ async function settled(node: ServerNode): Promise<Reading> {
   await node.gc();
   await sleep(200);
   await node.gc();
-  return reading(node);
+  // What the cycles read before they waited (kept to show the difference).
+  const atOnce = (await node.sample()).rss;
+  await sleep(UNMAP_AFTER_GC_MS);
+  return { ...(await reading(node)), rssAtOnce: atOnce };
 }
 
 async function reading(node: ServerNode): Promise<Reading> {
   const s = await node.sample();
-  return { rss: s.rss, heap: s.heapUsed, fds: s.fds, keptPackets: s.recoveryKeptPackets ?? -1, keptSessions: s.recoveryKeptSessions ?? -1 };
+  const memory = await node.memory();
+  return { rss: memory.rss, heap: memory.heapUsed, fds: s.fds, keptPackets: s.recoveryKeptPackets ?? -1, keptSessions: s.recoveryKeptSessions ?? -1, memory };
+}
+
+/** One line of a reading for the progress log: what RSS is made of. */
+export function memoryLine(m: MemoryBreakdown): string {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  const sp = (n: string) => (m.spaces[n] ? `${mib(m.spaces[n].committed)}/${mib(m.spaces[n].used)}` : "-");
+  return `rss ${mib(m.rss)} MiB (brk heap ${mib(m.brkHeapRss)}, other anon ${mib(m.otherAnonRss)}, file ${mib(m.fileRss)}), heapTotal ${mib(m.heapTotal)}, heapUsed ${mib(m.heapUsed)}, external ${mib(m.external)}, arrayBuffers ${mib(m.arrayBuffers)}, spaces committed/used: new ${sp("new_space")}, old ${sp("old_space")}, lo ${sp("large_object_space")}, code ${sp("code_space")}; v8 malloc ${mib(m.v8Malloced)}`;
 }
 
 /**
@@ -88,24 +120,28 @@ async function afterWindow(node: ServerNode, windowMs: number, progress: (s: str
     if ((r.keptPackets === 0 && r.keptSessions === 0) || Date.now() > deadline) break;
     await sleep(2000);
   }
-  // V8 hands the pages of what the sweep freed back to the system some seconds after the
-  // GC that frees them (seen: RSS 88.5 MiB right after, 85.9 MiB 10 s later, nothing else
-  // running); the reading waits for that too, as the other readings follow an idle settle.
+  // An idle settle once the store is empty, as the other readings follow one (and V8's
+  // memory reducer shrinks the new space after a few idle seconds: see memoryLine's "new").
   await sleep(RELEASE_SETTLE_MS);
   const waitedMs = Date.now() - t0;
   const r = await settled(node);
-  progress(`${label}: recovery store ${r.keptPackets} packets, ${r.keptSessions} sessions after ${(waitedMs / 1000).toFixed(0)} s; rss ${(r.rss / 2 ** 20).toFixed(1)} MiB, heap ${(r.heap / 2 ** 20).toFixed(1)} MiB, fds ${r.fds}`);
+  progress(`${label}: recovery store ${r.keptPackets} packets, ${r.keptSessions} sessions after ${(waitedMs / 1000).toFixed(0)} s; fds ${r.fds}; ${memoryLine(r.memory)}`);
   return { ...r, waitedMs };
 }
 
-/** `recoveryWindowMs`: the server's maxDisconnectionDuration when recovery is on, else 0. */
-export async function runCycles(node: ServerNode, specs: ClientSpec[], cycles: number, progress: (s: string) => void, label: string, recoveryWindowMs = 0): Promise<CycleResult[]> {
+/**
+ * `recoveryWindowMs`: the server's maxDisconnectionDuration when recovery is on, else 0.
+ * `waitEvery`: with recovery on, also wait for the window after every waitEvery-th cycle (0:
+ * only after the first and the last), to see whether what stays after the window grows.
+ */
+export async function runCycles(node: ServerNode, specs: ClientSpec[], cycles: number, progress: (s: string) => void, label: string, recoveryWindowMs = 0, waitEvery = 0, snapshotDir = ""): Promise<CycleResult[]> {
   const direct = { host: "127.0.0.1", port: node.port };
   const plain: ClientSpec[] = specs.map((s) => ({ idx: s.idx, polling: s.polling, slow: false, endpoints: [direct] }));
   const out: CycleResult[] = [];
   const base = await settled(node);
   const kept = (r: Reading) => ({ keptPackets: r.keptPackets, keptSessions: r.keptSessions });
-  out.push({ cycle: 0, connected: 0, connectMs: 0, rssBytes: base.rss, heapBytes: base.heap, fds: base.fds, peakRssBytes: base.rss, peakHeapBytes: base.heap, peakFds: base.fds, ...kept(base) });
+  out.push({ cycle: 0, connected: 0, connectMs: 0, rssBytes: base.rss, heapBytes: base.heap, fds: base.fds, memory: base.memory, rssAtOnceBytes: base.rssAtOnce, peakRssBytes: base.rss, peakHeapBytes: base.heap, peakFds: base.fds, ...kept(base) });
+  progress(`${label}: before any client: ${memoryLine(base.memory)}`);
   for (let c = 1; c <= cycles; c++) {
     const connected = new Map<number, number>();
     const workers: WorkerProc[] = [];
@@ -132,13 +168,15 @@ export async function runCycles(node: ServerNode, specs: ClientSpec[], cycles: n
     const n = peak.connWebsocket + peak.connPolling;
     for (const wk of workers) await wk.exit();
     const after = await settled(node);
-    const done: CycleResult = { cycle: c, connected: n, connectMs, rssBytes: after.rss, heapBytes: after.heap, fds: after.fds, peakRssBytes: peak.rss, peakHeapBytes: peak.heapUsed, peakFds: peak.fds, ...kept(after) };
+    const done: CycleResult = { cycle: c, connected: n, connectMs, rssBytes: after.rss, heapBytes: after.heap, fds: after.fds, memory: after.memory, rssAtOnceBytes: after.rssAtOnce, peakRssBytes: peak.rss, peakHeapBytes: peak.heapUsed, peakFds: peak.fds, ...kept(after) };
     out.push(done);
-    progress(`${label}: cycle ${c}/${cycles}: ${n} connected in ${(connectMs / 1000).toFixed(1)} s; after: rss ${(after.rss / 2 ** 20).toFixed(1)} MiB, heap ${(after.heap / 2 ** 20).toFixed(1)} MiB, fds ${after.fds}, recovery store ${after.keptPackets} packets`);
+    progress(`${label}: cycle ${c}/${cycles}: ${n} connected in ${(connectMs / 1000).toFixed(1)} s (peak rss ${(peak.rss / 2 ** 20).toFixed(1)} MiB, heapTotal ${(peak.heapTotal / 2 ** 20).toFixed(1)} MiB); after: fds ${after.fds}, recovery store ${after.keptPackets} packets, ${after.keptSessions} sessions; ${memoryLine(after.memory)}`);
     // The baseline (after cycle 1) and the final reading, once recovery's store is empty.
-    if (recoveryWindowMs > 0 && (c === 1 || c === cycles)) {
+    if (recoveryWindowMs > 0 && (c === 1 || c === cycles || (waitEvery > 0 && c % waitEvery === 0))) {
       const w = await afterWindow(node, recoveryWindowMs, progress, label);
-      out.push({ ...done, afterWindowS: Math.round(w.waitedMs / 1000), rssBytes: w.rss, heapBytes: w.heap, fds: w.fds, ...kept(w) });
+      out.push({ ...done, afterWindowS: Math.round(w.waitedMs / 1000), rssBytes: w.rss, heapBytes: w.heap, fds: w.fds, memory: w.memory, rssAtOnceBytes: w.rssAtOnce, ...kept(w) });
+      // After the reading: writing a snapshot allocates (the next reading follows a GC).
+      if (snapshotDir) progress(`${label}: heap snapshot ${await node.heapSnapshot(join(snapshotDir, `${label}-cycle${c}.heapsnapshot`))}`);
     }
   }
   return out;
@@ -154,7 +192,7 @@ function baselineOf(r: CycleResult[]): CycleResult | undefined {
 export function cycleRows(r: CycleResult[]): Array<{ label: string; text: string }> {
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const at = (x: CycleResult) =>
-    `${mib(x.rssBytes)} / ${mib(x.heapBytes)} / ${x.fds}${x.keptPackets !== undefined && x.keptPackets > 0 ? ` (${x.keptPackets} kept)` : ""}${x.afterWindowS !== undefined ? ` (waited ${x.afterWindowS} s)` : ""}`;
+    `${mib(x.rssBytes)} / ${mib(x.heapBytes)} / ${x.fds}${x.memory ? ` (heapTotal ${mib(x.memory.heapTotal)}, external ${mib(x.memory.external)})` : ""}${x.keptPackets !== undefined && x.keptPackets > 0 ? ` (${x.keptPackets} kept)` : ""}${x.afterWindowS !== undefined ? ` (waited ${x.afterWindowS} s)` : ""}`;
   return r.map((x) => ({
     label: x.cycle === 0 ? "before any client" : x.afterWindowS !== undefined ? `cycle ${x.cycle}, recovery window passed` : `after cycle ${x.cycle}`,
     text: at(x),

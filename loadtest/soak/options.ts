@@ -30,6 +30,16 @@ export interface SoakOptions {
   cycles: number;
   /** With recovery on, the cycles' baseline and final readings wait for the recovery window to pass (else read at once). */
   cyclesWait: boolean;
+  /** With recovery on and cyclesWait, also read after the window every K-th cycle (0: first and last only). */
+  cyclesWaitEvery: number;
+  /** The cycles alone on a fresh server, no soak before them. */
+  cyclesOnly: boolean;
+  /** With --cycles-only and recovery on: a V8 heap snapshot of the server into this directory at each reading after the window ("": none). */
+  heapSnapshots: string;
+  /** Extra node flags for the server processes (diagnostics, e.g. --max-semi-space-size=1). */
+  serverFlags: string[];
+  /** Extra environment for the server processes (diagnostics, e.g. MALLOC_ARENA_MAX=2). */
+  serverEnv: Record<string, string>;
   hyperioCode: "build" | "tsx";
   out: string;
   quiet: boolean;
@@ -55,6 +65,12 @@ export const HELP = `npm run soak -- [options]
   --cycles-wait on|off   with recovery on, read the baseline (after cycle 1) and the last cycle once the
                          recovery window has passed and the emits it keeps are dropped (default on; up to
                          window + 75 s each); off: read at once, kept packets included
+  --cycles-wait-every K  with recovery on, also read after the window every K-th cycle (default 0: first and last)
+  --cycles-only          run only the cycles, on a fresh server (no soak before them)
+  --heap-snapshots DIR   with --cycles-only and recovery on: a V8 heap snapshot of the server at each reading
+                         after the window, into DIR (to diff what the heap holds across cycles)
+  --server-flags "F ..." extra node flags for the server processes (e.g. "--max-semi-space-size=1")
+  --server-env "K=V ..." extra environment for the server processes (e.g. "MALLOC_ARENA_MAX=2")
   --hyperio-code build|tsx  hyperio from a tsc build of src/ (default) or src/ through tsx
   --out DIR              report directory (default loadtest/results)
   --quiet                no progress line`;
@@ -85,6 +101,11 @@ export function parseOptions(argv: string[]): SoakOptions {
     churnShare: 0.05,
     cycles: 10,
     cyclesWait: true,
+    cyclesWaitEvery: 0,
+    cyclesOnly: false,
+    serverFlags: [],
+    serverEnv: {},
+    heapSnapshots: "",
     hyperioCode: "build",
     out: "",
     quiet: false,
@@ -125,6 +146,18 @@ export function parseOptions(argv: string[]): SoakOptions {
       case "--slow-bytes": o.slowBytes = Math.floor(num(a, v)); take(); break;
       case "--cycles": o.cycles = Math.floor(num(a, v)); take(); break;
       case "--cycles-wait": o.cyclesWait = onOff(a, v); take(); break;
+      case "--cycles-wait-every": o.cyclesWaitEvery = Math.floor(num(a, v)); take(); break;
+      case "--cycles-only": o.cyclesOnly = true; break;
+      case "--heap-snapshots": o.heapSnapshots = v ?? ""; take(); break;
+      case "--server-flags": o.serverFlags = (v ?? "").split(/\s+/).filter(Boolean); take(); break;
+      case "--server-env":
+        for (const kv of (v ?? "").split(/\s+/).filter(Boolean)) {
+          const eq = kv.indexOf("=");
+          if (eq <= 0) throw new Error(`--server-env takes K=V pairs, got ${kv}`);
+          o.serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+        }
+        take();
+        break;
       case "--hyperio-code":
         if (v !== "build" && v !== "tsx") throw new Error("--hyperio-code takes build or tsx");
         o.hyperioCode = v;

@@ -6,7 +6,13 @@ import { forkTs, stderrTail, stopChild } from "../lib/child";
 import { buildEnv } from "../lib/hyperio-build";
 import type { FromProxy, FromWorker, ProxyStats, ToProxy, ToWorker } from "./messages";
 import type { FromServer, ServerConfig, ToServer } from "./server";
+import type { MemoryBreakdown } from "./memory";
 import type { ServerSample } from "./server-app";
+
+export interface ServerRunOptions {
+  nodeFlags?: string[];
+  env?: Record<string, string>;
+}
 
 function waitFor<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, what: string, stderr: () => string, ms = 60000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -43,10 +49,14 @@ export class ServerNode {
     });
   }
 
-  static async start(cfg: ServerConfig, hyperioBuild?: string): Promise<ServerNode> {
-    const env: Record<string, string | undefined> = { SOAK_SERVER: JSON.stringify(cfg), HYPERIO_NO_NATIVE: undefined };
+  /**
+   * `run`: extra node flags and environment for the server process (diagnostics: V8's
+   * --max-semi-space-size, glibc's MALLOC_ARENA_MAX, ...), the same for every server.
+   */
+  static async start(cfg: ServerConfig, hyperioBuild?: string, run: ServerRunOptions = {}): Promise<ServerNode> {
+    const env: Record<string, string | undefined> = { ...run.env, SOAK_SERVER: JSON.stringify(cfg), HYPERIO_NO_NATIVE: undefined };
     if (cfg.impl === "hyperio" && hyperioBuild) Object.assign(env, buildEnv(hyperioBuild));
-    const child = forkTs(join(__dirname, "server.ts"), { execArgv: ["--expose-gc"], env, quiet: true });
+    const child = forkTs(join(__dirname, "server.ts"), { execArgv: ["--expose-gc", ...(run.nodeFlags ?? [])], env, quiet: true });
     const stderr = stderrTail(child);
     const l = await waitFor(child, (m) => ((m as FromServer).type === "listening" ? (m as { port: number; pid: number }) : undefined), `${cfg.impl} server`, stderr);
     return new ServerNode(child, l.pid, l.port, stderr);
@@ -60,7 +70,7 @@ export class ServerNode {
     if (this.alive && this.child.connected) this.child.send(c);
   }
 
-  private ask<T>(c: { cmd: "stop" | "sample" | "gc" }, ms = 30000): Promise<T> {
+  private ask<T>(c: { cmd: "stop" | "sample" | "gc" | "memory" } | { cmd: "heapSnapshot"; file: string }, ms = 30000): Promise<T> {
     const id = this.nextId++;
     const p = waitFor(this.child, (m) => ((m as FromServer).type === "reply" && (m as { id: number }).id === id ? ((m as { data: T }).data ?? (true as T)) : undefined), `server ${c.cmd}`, this.stderr, ms);
     this.child.send({ ...c, id });
@@ -79,6 +89,12 @@ export class ServerNode {
   }
   async gc(): Promise<void> {
     await this.ask({ cmd: "gc" });
+  }
+  memory(): Promise<MemoryBreakdown> {
+    return this.ask({ cmd: "memory" });
+  }
+  heapSnapshot(file: string): Promise<string> {
+    return this.ask({ cmd: "heapSnapshot", file }, 120000);
   }
   kill(): void {
     this.child.kill("SIGKILL");

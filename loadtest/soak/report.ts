@@ -4,7 +4,7 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { timeSeriesChart, type Series } from "../report/svg";
 import { fmtBytes } from "../report/format";
-import { cycleRows, cyclesVerdict } from "./cycles";
+import { cycleRows, cyclesVerdict, type CycleResult } from "./cycles";
 import type { SoakOptions } from "./options";
 import type { SoakResult } from "./run";
 
@@ -171,4 +171,28 @@ export function writeReport(o: SoakOptions, results: SoakResult[], command: stri
   writeFileSync(`${base}.json`, JSON.stringify({ command, options: o, results }, (_k, val) => (typeof val === "number" && !Number.isFinite(val) ? null : val), 1));
   files.unshift(`${base}.md`, `${base}.json`);
   return { md, files };
+}
+
+/**
+ * `--cycles-only`: every reading of every server with what its memory is made of (memory.ts),
+ * one table per server, and the verdict against the baseline.
+ */
+export function cyclesOnlyMarkdown(o: SoakOptions, results: Array<{ impl: string; cycles: CycleResult[] }>, command: string): string {
+  const f = (b: number | undefined) => (b === undefined || b < 0 ? "–" : (b / 2 ** 20).toFixed(1));
+  const lines = [`# ${o.cycles} cycles of ${o.clients} connects and disconnects, recovery ${o.recovery ? `on (window ${o.recoveryWindowMs / 1000} s)` : "off"}`, "", "```", command, "```", ""];
+  if (o.serverFlags.length || Object.keys(o.serverEnv).length) lines.push(`Server processes: node ${o.serverFlags.join(" ") || "(no extra flags)"}; env ${Object.entries(o.serverEnv).map(([k, v]) => `${k}=${v}`).join(" ") || "(none)"}.`, "");
+  lines.push("MiB after a GC. RSS: read 1 s after the GC; RSS at once: straight after it (V8 still unmapping what it freed). brk: glibc's main-arena heap (resident); anon: other anonymous mappings; new/old: V8 new and old space, committed (used).", "");
+  for (const r of results) {
+    lines.push(`## ${r.impl}`, "", "| reading | RSS | RSS at once | heapTotal | heapUsed | external | arrayBuffers | brk | anon | new space | old space | kept packets / sessions |", "|---|---|---|---|---|---|---|---|---|---|---|---|");
+    const labels = cycleRows(r.cycles);
+    r.cycles.forEach((c, i) => {
+      const m = c.memory;
+      const sp = (n: string) => (m?.spaces[n] ? `${f(m.spaces[n].committed)} (${f(m.spaces[n].used)})` : "–");
+      lines.push(`| ${labels[i].label} | ${f(c.rssBytes)} | ${f(c.rssAtOnceBytes)} | ${f(m?.heapTotal)} | ${f(c.heapBytes)} | ${f(m?.external)} | ${f(m?.arrayBuffers)} | ${f(m?.brkHeapRss)} | ${f(m?.otherAnonRss)} | ${sp("new_space")} | ${sp("old_space")} | ${c.keptPackets ?? "–"} / ${c.keptSessions ?? "–"} |`);
+    });
+    const v = cyclesVerdict(r.cycles);
+    const peak = r.cycles[r.cycles.length - 1];
+    lines.push("", `Change from the baseline (RSS / heap used / fds, limit +10%): ${v ? `${pct(v.rss)} / ${pct(v.heap)} / ${pct(v.fds)} ${v.ok ? "ok" : "OVER"}` : "–"}; peak with N connected (last cycle): ${mib(peak?.peakRssBytes ?? NaN)} RSS, ${mib(peak?.peakHeapBytes ?? NaN)} heap used.`, "");
+  }
+  return lines.join("\n");
 }

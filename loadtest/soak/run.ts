@@ -2,12 +2,13 @@
 // connect the clients through the fault proxies, run the traffic mix for the given time with
 // faults, sample everything once a second, then settle, check every stream to its end, and
 // run the connect/disconnect cycles.
+import { mkdirSync } from "node:fs";
 import { nowUs } from "../lib/clock";
 import { Histogram, summarize, type LatencySummary } from "../lib/histogram";
 import { addTally, emptyTally, type FaultWindow, type Tally } from "./checker";
 import type { ClientSpec, FromWorker, ProxyStats, WorkerTick } from "./messages";
 import type { SoakOptions } from "./options";
-import { ProxyProc, ServerNode, WorkerProc } from "./procs";
+import { ProxyProc, ServerNode, WorkerProc, type ServerRunOptions } from "./procs";
 import { RedisProc } from "./redis-proc";
 import type { ClientEmitTally, ServerSample } from "./server-app";
 import type { ServerConfig } from "./server";
@@ -86,6 +87,34 @@ export function slope(points: Array<[number, number]>): number {
   return d === 0 ? 0 : (n * sty - st * sy) / d;
 }
 
+/** The server processes' extra node flags and environment (--server-flags, --server-env). */
+function serverRunOf(o: SoakOptions): ServerRunOptions {
+  return { nodeFlags: o.serverFlags, env: o.serverEnv };
+}
+
+/**
+ * `--cycles-only`: the connect/disconnect cycles alone, on a fresh single server with the
+ * soak's configuration (no soak before them), clients straight to the server as in runCycles.
+ */
+export async function runCyclesOnly(o: SoakOptions, impl: "hyperio" | "upstream", hyperioBuild: string | undefined, progress: (s: string) => void): Promise<CycleResult[]> {
+  const cfg: ServerConfig = {
+    impl,
+    recovery: o.recovery,
+    recoveryWindowMs: o.recoveryWindowMs,
+    traffic: { node: 0, broadcastsPerSec: 0, directEveryMs: 0, ackEveryMs: 0, volatilePerSec: 0, slowBytes: 0, cluster: false },
+  };
+  if (o.heapSnapshots) mkdirSync(o.heapSnapshots, { recursive: true });
+  const node = await ServerNode.start(cfg, hyperioBuild, serverRunOf(o));
+  progress(`${impl}: server pid ${node.pid}${o.serverFlags.length ? `, node ${o.serverFlags.join(" ")}` : ""}${Object.keys(o.serverEnv).length ? `, env ${Object.entries(o.serverEnv).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}`);
+  const specs: ClientSpec[] = [];
+  for (let idx = 0; idx < o.clients; idx++) specs.push({ idx, polling: isPolling(idx) && !isSlowReader(idx), slow: false, endpoints: [] });
+  try {
+    return await runCycles(node, specs, o.cycles, progress, impl, o.recovery && o.cyclesWait ? o.recoveryWindowMs : 0, o.cyclesWaitEvery, o.heapSnapshots);
+  } finally {
+    await node.exit();
+  }
+}
+
 export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hyperioBuild: string | undefined, progress: (s: string) => void): Promise<SoakResult> {
   const clustered = o.cluster !== "off";
   const nodeCount = clustered ? 3 : 1;
@@ -121,7 +150,7 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
         adapter: redis ? { kind: o.cluster as "pubsub" | "streams", url: redis.url, name: `soak-n${n}` } : undefined,
       };
       if (n === 0) cycleConfig = cfg;
-      nodes.push(await ServerNode.start(cfg, hyperioBuild));
+      nodes.push(await ServerNode.start(cfg, hyperioBuild, serverRunOf(o)));
     }
     nodes.forEach((node, n) =>
       node.child.once("exit", (code, sig) => {
@@ -379,9 +408,9 @@ export async function runSoak(o: SoakOptions, impl: "hyperio" | "upstream", hype
     if (o.cycles > 0 && !clustered) {
       exiting = true;
       for (const n of nodes) await n.exit();
-      const fresh = await ServerNode.start(cycleConfig, hyperioBuild);
+      const fresh = await ServerNode.start(cycleConfig, hyperioBuild, serverRunOf(o));
       try {
-        cycles = await runCycles(fresh, specs, o.cycles, progress, impl, o.recovery && o.cyclesWait ? o.recoveryWindowMs : 0);
+        cycles = await runCycles(fresh, specs, o.cycles, progress, impl, o.recovery && o.cyclesWait ? o.recoveryWindowMs : 0, o.cyclesWaitEvery);
       } finally {
         await fresh.exit();
       }

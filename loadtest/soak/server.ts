@@ -3,6 +3,8 @@
 // over IPC. Configuration comes in SOAK_SERVER (JSON, see ServerConfig).
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { writeHeapSnapshot } from "node:v8";
+import { memoryBreakdown } from "./memory";
 import { SoakApp, type TrafficOptions } from "./server-app";
 import { SLOW_ROOM } from "./wire";
 
@@ -23,6 +25,10 @@ export type ToServer =
   | { cmd: "sample"; id: number }
   | { cmd: "kick" }
   | { cmd: "gc"; id: number }
+  /** memory.ts's breakdown (the cycles' readings). */
+  | { cmd: "memory"; id: number }
+  /** A V8 heap snapshot written to `file` (--heap-snapshots). */
+  | { cmd: "heapSnapshot"; id: number; file: string }
   | { cmd: "exit" };
 
 export type FromServer =
@@ -149,6 +155,12 @@ async function main(): Promise<void> {
       case "gc":
         (globalThis as { gc?: () => void }).gc?.();
         send({ type: "reply", id: c.id });
+        break;
+      case "memory":
+        send({ type: "reply", id: c.id, data: memoryBreakdown() });
+        break;
+      case "heapSnapshot":
+        send({ type: "reply", id: c.id, data: writeHeapSnapshot(c.file) });
         break;
       case "exit":
         process.exit(0);

@@ -7,8 +7,9 @@
 import { join } from "node:path";
 import { buildHyperio } from "../lib/hyperio-build";
 import { HELP, parseOptions, type SoakOptions } from "./options";
-import { lastLine, verdictOf, writeReport } from "./report";
-import { runSoak, type SoakResult } from "./run";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cyclesOnlyMarkdown, lastLine, verdictOf, writeReport } from "./report";
+import { runCyclesOnly, runSoak, type SoakResult } from "./run";
 
 async function main(): Promise<number> {
   let o: SoakOptions;
@@ -27,9 +28,21 @@ async function main(): Promise<number> {
   }
   // Upstream first, so the last line is hyperio's when both run.
   const order = [...o.servers].sort((a) => (a === "upstream" ? -1 : 1));
+  const command = `npm run soak -- ${process.argv.slice(2).join(" ")}`;
+  if (o.cyclesOnly) {
+    const cycles = [];
+    for (const impl of order) cycles.push({ impl, cycles: await runCyclesOnly(o, impl, build, progress) });
+    const md = cyclesOnlyMarkdown(o, cycles, command);
+    const dir = o.out || join(__dirname, "..", "results");
+    mkdirSync(dir, { recursive: true });
+    const base = join(dir, `cycles-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+    writeFileSync(`${base}.md`, md);
+    writeFileSync(`${base}.json`, JSON.stringify({ command, options: o, results: cycles }, null, 1));
+    process.stdout.write(`${md}\nwrote ${base}.md, ${base}.json\n`);
+    return 0;
+  }
   const results: SoakResult[] = [];
   for (const impl of order) results.push(await runSoak(o, impl, build, progress));
-  const command = `npm run soak -- ${process.argv.slice(2).join(" ")}`;
   const { md, files } = writeReport(o, results, command, o.out || join(__dirname, "..", "results"));
   process.stdout.write(`${md}\n\nwrote ${files.join(", ")}\n`);
   const last = results[results.length - 1];
