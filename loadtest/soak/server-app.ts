@@ -38,6 +38,7 @@ export interface ServerSample {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  arrayBuffers: number;
   rss: number;
   fds: number;
   connWebsocket: number;
@@ -275,6 +276,7 @@ export class SoakApp {
       heapUsed: m.heapUsed,
       heapTotal: m.heapTotal,
       external: m.external,
+      arrayBuffers: m.arrayBuffers,
       rss: m.rss,
       fds: countFds(),
       connWebsocket,
