@@ -1,6 +1,6 @@
 // Connect/disconnect cycles: N clients connect (straight to a fresh server, no faults, no
 // traffic), then all leave as socket.disconnect() does; after each cycle the server's RSS,
-// V8 heap and open fds are read after a GC. The baseline is the reading after the first
+// V8 heap and open fds are read 1 s after a GC (UNMAP_AFTER_GC_MS). The baseline is the reading after the first
 // cycle (code warm, pools sized: what a server that has served its clients once looks like);
 // after the last cycle they must be within 10% of it. The cold reading before any client
 // (cycle 0) is reported too.
