@@ -12,8 +12,15 @@
 //     fanout: what the main thread pays per command),
 //   - e2e ns/cmd: wall time until the I/O thread has read every command, divided by M.
 //
+// A second table measures the round trip the echo makes (a WRITE batch down, a MESSAGE batch
+// up, K entries each way, one batch in flight): CPU of the whole process (every thread) and
+// wall time per round trip, for the ways the two ends can listen (the Worker object's
+// 'message' event, what threaded-backend.ts does, or a MessageChannel port of their own) and
+// the two shapes of a one-frame WRITE (the frame in an array, what it sends, or alone). With
+// K = 1 both threads sleep between batches: the figure is mostly the cost of waking them.
+//
 // Run: flock /tmp/hyperio-bench.lock npx tsx bench/thread-crossing.bench.ts [--smoke]
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker } from "node:worker_threads";
 
 const smoke = process.argv.includes("--smoke");
 const M_MAX = smoke ? 2_000 : 200_000;
@@ -156,6 +163,83 @@ async function runOnce(mode: Mode, batch: number): Promise<{ mainNs: number; e2e
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// ---- round trips (the echo's shape) ---------------------------------------------------------
+
+/** The I/O thread's end: answers each WRITE batch with a MESSAGE batch of the same count. */
+const ECHO_WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const port = workerData.channel || parentPort;
+port.on("message", (b) => {
+  const out = [];
+  for (let i = 0; i < b.length; i += 4) out.push(5, b[i + 1], typeof b[i + 2] === "string" ? b[i + 2] : b[i + 2][0]);
+  port.postMessage(out);
+});
+`;
+const ACK_FRAME = "430[" + JSON.stringify({ ok: true, n: 12345 }) + "]";
+const ROUND_TRIPS = smoke ? 500 : 50_000;
+
+type Listen = "worker-event" | "own-port";
+type Shape = "frame-in-array" | "lone-frame";
+
+async function roundTrips(listen: Listen, shape: Shape, k: number): Promise<{ cpuNs: number; wallNs: number }> {
+  let w: Worker;
+  let port: { postMessage(v: unknown): void; on(e: "message", f: (v: unknown[]) => void): void };
+  if (listen === "worker-event") {
+    w = new Worker(ECHO_WORKER, { eval: true, workerData: {} });
+    port = w;
+  } else {
+    const ch = new MessageChannel();
+    w = new Worker(ECHO_WORKER, { eval: true, workerData: { channel: ch.port2 }, transferList: [ch.port2] });
+    port = ch.port1;
+    ch.port1.unref();
+  }
+  await new Promise((r) => w.once("online", r));
+  const send = (n: number) => {
+    const out: unknown[] = [];
+    for (let i = 0; i < n; i++) out.push(4, i, shape === "lone-frame" ? ACK_FRAME : [ACK_FRAME], shape === "lone-frame" ? false : null);
+    port.postMessage(out);
+  };
+  let done = 0;
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    port.on("message", (b) => {
+      done++;
+      if (done >= ROUND_TRIPS) resolve();
+      else send(b.length / 3);
+    });
+    send(k);
+  });
+  const wall = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(c0);
+  await w.terminate();
+  return { cpuNs: ((cpu.user + cpu.system) * 1000) / ROUND_TRIPS, wallNs: wall / ROUND_TRIPS };
+}
+
+async function roundTripTable(): Promise<void> {
+  console.log(`\nround trips (WRITE batch down, MESSAGE batch up, K entries each, one batch in flight), ${ROUND_TRIPS} per run, median of ${RUNS}, interleaved`);
+  console.log("listen         shape              K   cpu ns/rt   wall ns/rt");
+  const variants: Array<[Listen, Shape]> = [
+    ["worker-event", "frame-in-array"],
+    ["own-port", "frame-in-array"],
+    ["own-port", "lone-frame"],
+  ];
+  for (const k of [1, 8]) {
+    const cpu = variants.map(() => [] as number[]);
+    const wall = variants.map(() => [] as number[]);
+    for (let r = 0; r < RUNS; r++) {
+      for (let v = 0; v < variants.length; v++) {
+        const m = await roundTrips(variants[v][0], variants[v][1], k);
+        cpu[v].push(m.cpuNs);
+        wall[v].push(m.wallNs);
+      }
+    }
+    for (let v = 0; v < variants.length; v++) {
+      console.log(`${variants[v][0].padEnd(14)} ${variants[v][1].padEnd(16)} ${String(k).padStart(3)} ${median(cpu[v]).toFixed(0).padStart(11)} ${median(wall[v]).toFixed(0).padStart(12)}`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`thread crossing: publish commands (${FRAME.length} B frame), ${commandsFor(1)} at batch 1, else ${M_MAX}; median of ${RUNS}, node ${process.version}`);
   console.log("variant              batch   main ns/cmd   e2e ns/cmd");
@@ -171,6 +255,7 @@ async function main(): Promise<void> {
       console.log(`${mode.padEnd(20)} ${String(batch).padStart(5)} ${median(mains).toFixed(0).padStart(13)} ${median(e2es).toFixed(0).padStart(12)}`);
     }
   }
+  await roundTripTable();
 }
 
 void main();
