@@ -163,13 +163,7 @@ export class Namespace<
   private catchUpFor(adapter: AdapterLike): RestoreCatchUp | undefined {
     const csr = this.server.opts.connectionStateRecovery;
     if (!csr || adapter instanceof Adapter) return undefined;
-    return RestoreCatchUp.attach(
-      adapter,
-      (id) => this.sockets.has(id),
-      (socket) => this._preConnectSockets.get(socket.id) === socket,
-      csr.maxDisconnectionDuration,
-      csr.maxStoredPackets ?? Infinity,
-    );
+    return RestoreCatchUp.attach(adapter, csr.maxDisconnectionDuration, csr.maxStoredPackets ?? Infinity);
   }
 
   /**

@@ -80,7 +80,7 @@ export class RestoreCatchUp {
   private watches: RestoreWatch[] = [];
   /** Per recovered socket, the newest offset its client has; until when that is checked. */
   private covered = new Map<SocketId, { upTo: string; until: number }>();
-  /** Recovered sockets not yet connected (the adapter does not see them). */
+  /** Recovered sockets not yet connected (the adapter does not see them); the namespace untracks them. */
   private waiting = new Map<SocketId, AdapterSocket>();
   /** The packet of the broadcast being applied, between `_encode` and `apply`. */
   private encoding: { data?: unknown[]; type?: number; id?: number } | undefined;
@@ -89,16 +89,10 @@ export class RestoreCatchUp {
    * Installs the catch-up on `adapter` when it is a socket.io-adapter (it has `_encode` and
    * `apply`) and not one of hyperio's own (whose restore cannot race: see namespace.ts).
    */
-  static attach(
-    adapter: AdapterLike,
-    isConnected: (id: SocketId) => boolean,
-    isWaiting: (socket: AdapterSocket) => boolean,
-    windowMs: number,
-    maxKept: number,
-  ): RestoreCatchUp | undefined {
+  static attach(adapter: AdapterLike, windowMs: number, maxKept: number): RestoreCatchUp | undefined {
     const a = adapter as any;
     if (typeof a._encode !== "function" || typeof a.apply !== "function") return undefined;
-    const catchUp = new RestoreCatchUp(adapter, isConnected, isWaiting, windowMs, maxKept);
+    const catchUp = new RestoreCatchUp(adapter, windowMs, maxKept);
     const encode = a._encode;
     const apply = a.apply;
     a._encode = function (this: unknown, packet: any, opts: unknown) {
@@ -118,8 +112,6 @@ export class RestoreCatchUp {
 
   private constructor(
     private readonly adapter: AdapterLike,
-    private readonly isConnected: (id: SocketId) => boolean,
-    private readonly isWaiting: (socket: AdapterSocket) => boolean,
     private readonly windowMs: number,
     private readonly maxKept: number,
   ) {}
@@ -189,11 +181,10 @@ export class RestoreCatchUp {
     data: unknown[],
     offset: string,
   ): void {
-    const now = Date.now();
-    if (this.watches.length > 0) this.keep({ offset, data, rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [], at: now });
+    if (this.watches.length > 0) this.keep({ offset, data, rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [], at: Date.now() });
     let deliver = fn;
     if (this.covered.size > 0) {
-      this.expire(now);
+      this.expire(Date.now());
       const covered = this.covered;
       deliver = (socket) => {
         const c = covered.get(socket.id);
@@ -203,10 +194,6 @@ export class RestoreCatchUp {
     apply.call(adapter, opts, deliver);
     if (this.waiting.size === 0) return;
     for (const [id, socket] of this.waiting) {
-      if (this.isConnected(id) || !this.isWaiting(socket)) {
-        this.waiting.delete(id);
-        continue;
-      }
       const rooms = this.adapter.socketRooms(id);
       if (rooms && reaches(opts.rooms, opts.except ?? [], rooms)) deliver(socket);
     }

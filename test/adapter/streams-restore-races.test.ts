@@ -91,36 +91,40 @@ async function raceOnNodeA(
   }
 }
 
+/**
+ * A window held open on node A by `hold` (installed with the gate it must wait at): X
+ * reconnects, reaches the gate, the broadcasts of the window are sent, the gate opens.
+ */
+const heldBy =
+  (hold: (c: Cluster, g: ReturnType<typeof gate>) => void) =>
+  async (c: Cluster, reconnected: Promise<unknown>, sendDuring: () => Promise<void>) => {
+    const g = gate();
+    hold(c, g);
+    c.peer("X").client.connect();
+    await g.reached;
+    await sendDuring();
+    g.open();
+    await reconnected;
+  };
+
 /** The restore's promise on node A resolves only once the window is closed. */
-const restoreInFlight = async (c: Cluster, reconnected: Promise<unknown>, sendDuring: () => Promise<void>) => {
+const restoreInFlight = heldBy((c, g) => {
   const adapter = c.nodes[0].io.of("/").adapter;
   const restore = adapter.restoreSession.bind(adapter);
-  const g = gate();
   adapter.restoreSession = async (pid: string, offset: string) => {
     const session = await restore(pid, offset);
     await g.wait();
     return session;
   };
-  c.peer("X").client.connect();
-  await g.reached;
-  await sendDuring();
-  g.open();
-  await reconnected;
-};
+});
 
 /** A middleware on node A holds the recovered socket until the window is closed. */
-const inMiddleware = async (c: Cluster, reconnected: Promise<unknown>, sendDuring: () => Promise<void>) => {
-  const g = gate();
+const inMiddleware = heldBy((c, g) => {
   c.nodes[0].io.use(async (socket: any, next: () => void) => {
     if (socket.recovered) await g.wait();
     next();
   });
-  c.peer("X").client.connect();
-  await g.reached;
-  await sendDuring();
-  g.open();
-  await reconnected;
-};
+});
 
 test("streams adapter restore races", { skip }, async (t) => {
   const everything = ["before", "missed", "during 1", "during 2", "after"];
